@@ -251,7 +251,7 @@ def __repr__(self:CocoGoldDataset) -> str:
     return (f"CocoGoldDataset({self.annotations}, split={self.split!r}, {len(self)} images, "
             f"{len(self.categories)} classes, size={self.size}; dropped {dropped}{failed})")
 
-# %% ../nbs/00_dataset.ipynb #bd4a8226
+# %% ../nbs/00_dataset.ipynb #3101e0e1
 def _box_inside(bbox, crop) -> float:
     "Fraction of the box (x,y,w,h) that lies inside the crop (x0,y0,x1,y1)."
     x, y, w, h = bbox
@@ -311,7 +311,7 @@ def _with_prompt(self:CocoGoldDataset, plan:dict, rng) -> dict:
     names = [name] + ([alternatives] if isinstance(alternatives, str) else list(alternatives))
     return plan | dict(name=name, prompt=self.prompt_template.format(names[rng.integers(len(names))]))
 
-# %% ../nbs/00_dataset.ipynb #fdd37bf6
+# %% ../nbs/00_dataset.ipynb #778c520f
 def _decode_segmentation(seg, h:int, w:int) -> np.ndarray:
     "A COCO segmentation (polygons, uncompressed or compressed RLE) as a bool [h,w] mask."
     if isinstance(seg, list): rle = mask_utils.merge(mask_utils.frPyObjects(seg, h, w))
@@ -341,7 +341,7 @@ def _load_crop(self:CocoGoldDataset, rec:dict, crop) -> torch.Tensor:
         im = im.convert("RGB").resize((self.size, self.size), Image.BILINEAR, box=crop)
     return torch.from_numpy(np.array(im)).permute(2, 0, 1).float() / 127.5 - 1
 
-# %% ../nbs/00_dataset.ipynb #01b74c9e
+# %% ../nbs/00_dataset.ipynb #7b3daed1
 @patch
 def __getitem__(self:CocoGoldDataset, index:int) -> dict:
     if not -len(self) <= index < len(self): raise IndexError(f"index {index} is out of range for {len(self)} samples.")
@@ -365,7 +365,7 @@ def __getitem__(self:CocoGoldDataset, index:int) -> dict:
                 "crop": (x0, y0, x1, y1), "scale": self.size / (x1 - x0)}
     raise RuntimeError(f"Could not read any image for sample {index} after 10 attempts; is {str(self.images_dir)!r} readable?")
 
-# %% ../nbs/00_dataset.ipynb #cc0ad3f6
+# %% ../nbs/00_dataset.ipynb #ab5a52b7
 def _panoptic_class_region(root:Path, split:str, rec:dict, category_ids:set, crop) -> np.ndarray:
     "Bool mask of `category_ids` within `crop` from the panoptic PNG of the record's image (for checks)."
     info = json.loads((root / "annotations" / f"panoptic_{split}2017.json").read_text())
@@ -375,7 +375,7 @@ def _panoptic_class_region(root:Path, split:str, rec:dict, category_ids:set, cro
     x0, y0, x1, y1 = crop
     return np.isin((png[..., 0] + 256 * png[..., 1] + 65536 * png[..., 2])[y0:y1, x0:x1], ids)
 
-# %% ../nbs/00_dataset.ipynb #fbb2c88a
+# %% ../nbs/00_dataset.ipynb #01e24390
 def class_histogram(ds:CocoGoldDataset, n:int|None=None) -> Counter:
     "How many of the first `n` samples (all by default) of the current epoch draw each class (absent prompts as 'absent: …')."
     counts = Counter()
@@ -392,7 +392,7 @@ def plot_class_histogram(counts:Counter, ax=None, title:str="samples per class")
     ax.barh(names[::-1], values[::-1]); ax.set_xlabel("samples"); ax.set_title(title)
     return ax
 
-# %% ../nbs/00_dataset.ipynb #5b2960a6
+# %% ../nbs/00_dataset.ipynb #cc554c9b
 def benchmark_dataset(ds:CocoGoldDataset, n:int=200, threads:int=1) -> dict:
     "Samples/s of `ds[i]` next to JPEG decode + crop + resize of the same crops, on `threads` CPU threads."
     previous = torch.get_num_threads(); torch.set_num_threads(threads)

@@ -199,12 +199,14 @@ def segment(image,                        # path, PIL image, numpy array or [3,H
             output_type:str="pil",        # "pil", "np" (bool [H,W]) or "pt" (bool [H,W])
             seed:int=0,                   # seeds the start noise, so repeated calls agree
             device=None,                  # None: CUDA > MPS > CPU
+            progress:bool=False,          # show a progress bar over the UNet batches
            ):
     "The mask of what `prompt` names in `image` (a list of masks for a list of prompts)."
     prompts = [prompt] if isinstance(prompt, str) else list(prompt)
     if not prompts: raise ValueError("prompt is an empty list; pass a string such as 'dog' or a list of them.")
     if output_type not in ("pil", "np", "pt"): raise ValueError(f"output_type={output_type!r} must be 'pil', 'np' or 'pt'.")
     pipe = load_pipeline(model, device)
+    pipe.set_progress_bar_config(disable=not progress)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     out = pipe(load_image(image), prompts, num_inference_steps=num_inference_steps, ensemble_size=ensemble_size,
                processing_resolution=processing_resolution, generator=generator, output_type="np")
@@ -231,7 +233,7 @@ def segment_cli(argv:list[str]|None=None):
     try:
         image = load_image(args.image)
         masks = segment(image, args.prompts, model=args.model, num_inference_steps=args.steps, ensemble_size=args.ensemble,
-                        processing_resolution=args.resolution, seed=args.seed)
+                        processing_resolution=args.resolution, seed=args.seed, progress=len(args.prompts) * args.ensemble > 1)
     except (OSError, ValueError, TypeError) as e:
         parser.exit(2, f"cocogold-segment: error: {e}\n")
     import matplotlib; matplotlib.use("Agg")
