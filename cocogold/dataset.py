@@ -53,12 +53,22 @@ def _uncompressed_rle(mask:np.ndarray) -> dict:
     return {"size": list(mask.shape), "counts": counts}
 
 def _textured_background(h, w, rng) -> np.ndarray:
-    "A float [h,w,3] background in [0,1]: a random gradient, stripes and noise."
+    "A float [h,w,3] background in [0,1]: a random gradient with stripes, a checkerboard, blotches or plain noise."
     y, x = np.mgrid[0:h, 0:w] / max(h, w)
     c0, c1 = rng.uniform(0.1, 0.8, 3), rng.uniform(0.1, 0.8, 3)
-    t = (np.cos(rng.uniform(0, np.pi)) * x + np.sin(rng.uniform(0, np.pi)) * y)[..., None]
-    img = c0 + (c1 - c0) * (t - t.min()) / (np.ptp(t) + 1e-6)
-    img += 0.06 * np.sin(2 * np.pi * rng.uniform(5, 30) * (x if rng.random() < 0.5 else y))[..., None]
+    style = rng.integers(4)
+    if style == 0:                                   # gradient with stripes
+        t = (np.cos(rng.uniform(0, np.pi)) * x + np.sin(rng.uniform(0, np.pi)) * y)[..., None]
+        img = c0 + (c1 - c0) * (t - t.min()) / (np.ptp(t) + 1e-6)
+        img = img + 0.06 * np.sin(2 * np.pi * rng.uniform(5, 30) * (x if rng.random() < 0.5 else y))[..., None]
+    elif style == 1:                                 # checkerboard
+        k = rng.uniform(4, 16)
+        img = np.where(((np.floor(x * k) + np.floor(y * k)) % 2 == 0)[..., None], c0, c1)
+    elif style == 2:                                 # soft blotches
+        coarse = rng.uniform(0, 1, (4, 4, 1))
+        img = c0 + (c1 - c0) * np.asarray(Image.fromarray((coarse[..., 0] * 255).astype(np.uint8)).resize((w, h), Image.BICUBIC))[..., None] / 255
+    else:                                            # strong noise
+        img = c0 + rng.normal(0, 0.15, (h, w, 3))
     return np.clip(img + rng.normal(0, 0.04, (h, w, 3)), 0, 1)
 
 # %% ../nbs/00_dataset.ipynb #a58f77e8
