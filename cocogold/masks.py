@@ -68,24 +68,6 @@ def paint_mask(image:torch.Tensor, # [3,H,W] or [B,3,H,W] in [-1,1]
     weight = mask.to(image.dtype) * alpha                 # [...,1,H,W]
     return image * (1 - weight) + key * weight
 
-# %% ../nbs/01_masks.ipynb #574a1ccb
-def _demo_image(size=128, white_patch=True, seed=0):
-    "A photo-like test picture in [-1,1]: gradient sky and ground, a textured disc, optionally a pure-white patch."
-    g = torch.Generator().manual_seed(seed)
-    y, x = torch.meshgrid(torch.linspace(0, 1, size), torch.linspace(0, 1, size), indexing="ij")
-    sky = torch.stack([0.35 + 0.3 * y, 0.55 + 0.3 * y, 0.9 - 0.1 * y])
-    ground = torch.stack([0.25 + 0.1 * x, 0.5 + 0.1 * y, 0.2 + 0 * x])
-    img = torch.where(y > 0.6, ground, sky)
-    disc = ((x - 0.6) ** 2 + (y - 0.55) ** 2) < 0.04
-    img = torch.where(disc, torch.stack([0.7 + 0 * x, 0.35 + 0.1 * x, 0.15 + 0 * x]), img)
-    img = img + 0.03 * torch.randn(img.shape, generator=g)
-    if white_patch: img[:, size // 10 : size // 4, size // 10 : size // 3] = 1.0
-    return img.clamp(0, 1) * 2 - 1
-
-def _disc_mask(size=128):
-    y, x = torch.meshgrid(torch.linspace(0, 1, size), torch.linspace(0, 1, size), indexing="ij")
-    return (((x - 0.6) ** 2 + (y - 0.55) ** 2) < 0.04)[None]
-
 # %% ../nbs/01_masks.ipynb #c4639c87
 def to_numpy_image(image) -> np.ndarray: # [H,W,3] float in [0,1]
     "An image given as a [-1,1] tensor [3,H,W], a PIL image, or an [H,W,3] array (uint8 or [0,1] float) as an [H,W,3] float array in [0,1]."
