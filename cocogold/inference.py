@@ -58,6 +58,7 @@ class CocoGoldOutput(BaseOutput):
     latent: torch.Tensor | None = None       # [Q*E,4,h,w] predicted latents, when `output_latent=True`
 
 # %% ../nbs/04_inference.ipynb #89dc2b23
+@patch
 def _resolve_defaults(self:CocoGoldPipeline, num_inference_steps, processing_resolution):
     "Steps and processing resolution from the call, else the pipeline config, else the objective's defaults."
     single = self.config.objective == "single_step"
@@ -163,8 +164,6 @@ def __call__(self:CocoGoldPipeline,
     latent = pred_latent if output_latent else None
     if not return_dict: return mask, prediction, uncertainty, latent
     return CocoGoldOutput(mask=mask, prediction=prediction, uncertainty=uncertainty, latent=latent)
-
-CocoGoldPipeline._resolve_defaults = _resolve_defaults
 
 # %% ../nbs/04_inference.ipynb #6f4467b9
 def default_device() -> torch.device:

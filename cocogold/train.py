@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F, yaml
 from tqdm.auto import tqdm
+from .dataset import _find_images_dir
 
 # %% auto #0
 __all__ = ['SD2_UNET_CONFIG', 'TrainConfig', 'lr_factor', 'multires_noise', 'encode_latents', 'clean_latent_estimate',
@@ -100,8 +101,8 @@ def _check_config(cfg:TrainConfig):
     for key in ("train_split", "val_split"):
         split = getattr(cfg, key)
         if split is None: continue
-        found = [p for p in (Path(cfg.data_root) / "images" / split, Path(cfg.data_root) / f"{split}2017") if p.is_dir()]
-        if not found: raise FileNotFoundError(f"config key {key!r} is {split!r}, but {cfg.data_root!r} has neither images/{split}/ nor {split}2017/.")
+        try: _find_images_dir(Path(cfg.data_root), split)   # the dataset's own lookup, so the two never disagree
+        except FileNotFoundError as e: raise FileNotFoundError(f"config key {key!r} is {split!r}: {e}") from e
     if cfg.resume not in (None, "latest") and not Path(cfg.resume).is_dir():
         raise FileNotFoundError(f"config key 'resume' is {cfg.resume!r}; expected 'latest' or a checkpoint folder.")
 
