@@ -13,7 +13,7 @@ import numpy as np, torch
 from PIL import Image
 import pycocotools.mask as mask_utils
 from fastcore.basics import patch
-from .masks import paint_mask
+from .masks import desaturate, paint_mask
 
 # %% auto #0
 __all__ = ['DEFAULT_CATEGORIES', 'SHAPE_CATEGORIES', 'make_synthetic_coco', 'CocoGoldDataset', 'class_histogram',
@@ -201,6 +201,7 @@ class CocoGoldDataset(torch.utils.data.Dataset):
                  prompt_template:str="{}",
                  synonyms:dict|None=None,       # class name -> list of alternative names, e.g. {"dining table": ["table"]}
                  mask_color="white",            # key colour of the painted target
+                 reserved_radius:float|None=None, # move image pixels within this colour distance of the key colour out of it (`desaturate`)
                  seed:int=0):
         if annotations not in ("instances", "panoptic"):
             raise ValueError(f"annotations={annotations!r} must be 'instances' or 'panoptic'.")
@@ -210,6 +211,9 @@ class CocoGoldDataset(torch.utils.data.Dataset):
         self.size, self.min_image_size, self.crop_scale, self.crop_attempts = size, min_image_size, crop_scale, crop_attempts
         self.min_box_fraction, self.min_crop_coverage, self.absent_prob = min_box_fraction, min_crop_coverage, absent_prob
         self.prompt_template, self.synonyms, self.mask_color = prompt_template, dict(synonyms or {}), mask_color
+        if reserved_radius is not None and not 0 < reserved_radius < 1:
+            raise ValueError(f"reserved_radius={reserved_radius} must be None or a colour distance in (0,1), e.g. 0.3.")
+        self.reserved_radius = reserved_radius
         self.seed, self.epoch, self.failed_images, self._warned = seed, 0, Counter(), set()
         self.images_dir = _find_images_dir(self.root, split)
         self._build_index(_read_json(self.root / "annotations" / f"{annotations}_{split}2017.json"), categories, include_stuff)
@@ -371,6 +375,7 @@ def __getitem__(self:CocoGoldDataset, index:int) -> dict:
             continue
         mask = torch.zeros(1, self.size, self.size, dtype=torch.bool) if p["absent"] else \
                torch.from_numpy(self._class_mask(p["rec"], p["category_id"], p["crop"]))[None]
+        if self.reserved_radius: image = desaturate(image, self.mask_color, self.reserved_radius, margin=0)
         x0, y0, x1, y1 = p["crop"]
         return {"image": image, "mask": mask, "target": paint_mask(image, mask, self.mask_color),
                 "class": p["name"], "prompt": p["prompt"], "image_id": p["rec"]["image_id"],

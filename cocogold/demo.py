@@ -89,10 +89,11 @@ def vae_mask_ceiling(vae:AutoencoderKL, dataset:CocoGoldDataset, n:int=64, toler
     return iou(extract_mask(rec, tolerance=tolerance), mask).mean().item()
 
 # %% ../nbs/06_demo.ipynb #f2fe5798
-SHAPES_RECIPE = dict(n_train=3000, n_val=200, size=64, image_sizes=(64, 160), vae_steps=800, unet_steps=2500,
-                     lr=1e-3, batch_size=32, absent_prob=0.15, pixel_loss_weight=0.0, mask_pixel_weight=4.0, seed=0)
+SHAPES_RECIPE = dict(n_train=3000, n_val=200, size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=4000,
+                     lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=4,
+                     pixel_loss_weight=0.0, mask_pixel_weight=4.0, seed=0)
 
-TOLERANCE_GRID = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)  # extraction tolerances tried on the validation split
+TOLERANCE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)  # extraction tolerances tried on the validation split (those below reserved_radius)
 
 def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` → tolerance → `folder/model`."
@@ -112,24 +113,28 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
         CocoGoldPipeline(**parts, objective="single_step").save_pretrained(base)
     cfg = TrainConfig.from_dict(dict(
         data_root=str(data), base_model=str(base), objective="single_step", output_dir=str(folder / "run"), **kw,
-        absent_prob=r["absent_prob"], pixel_loss_weight=r["pixel_loss_weight"], mask_pixel_weight=r["mask_pixel_weight"],
+        absent_prob=r["absent_prob"], reserved_radius=r.get("reserved_radius"), mask_latent_weight=r.get("mask_latent_weight", 0.0),
+        cache_latents=bool(r.get("cache_epochs")), cache_epochs=r.get("cache_epochs") or 1,
+        pixel_loss_weight=r["pixel_loss_weight"], mask_pixel_weight=r["mask_pixel_weight"],
         lr=r["lr"], lr_warmup_steps=0, lr_decay_steps=r["unet_steps"], lr_final_ratio=0.05, max_steps=r["unet_steps"],
         effective_batch_size=r["batch_size"], micro_batch_size=r["batch_size"], num_workers=0, seed=r["seed"],
         checkpoint_every=100, validate_every=500, validation_samples=64, trackers=["jsonl"],
         resume="latest" if checkpoint_folders(folder / "run") else None))
     trained = train(cfg)
     pipe = CocoGoldPipeline.from_pretrained(trained)
-    val = CocoGoldDataset(data, "val", **kw)
-    scores = {}
-    for tolerance in TOLERANCE_GRID:
+    val = CocoGoldDataset(data, "val", **kw, absent_prob=r["absent_prob"], reserved_radius=r.get("reserved_radius"))
+    scores = {}   # per-sample score: IoU when the shape is there, 1 for an empty answer when it is not
+    for tolerance in [t for t in TOLERANCE_GRID if t < (r.get("reserved_radius") or 1)]:
         pipe.register_to_config(tolerance=tolerance)
-        scores[tolerance] = evaluate(pipe, val, n=min(200, len(val)), steps=1, progress=False).overall["mIoU"]
+        o = evaluate(pipe, val, n=min(200, len(val)), steps=1, progress=False).overall
+        empty = o["absent_empty_rate"] * o["n_absent"] if o["n_absent"] else 0.0
+        scores[tolerance] = (o["mIoU"] * o["n"] + empty) / (o["n"] + o["n_absent"])
     best = max(scores, key=scores.get)
     pipe.register_to_config(tolerance=best, default_processing_resolution=r["size"])
     out = folder / "model"
     pipe.save_pretrained(out)
     (out / "training.json").write_text(json.dumps(dict(
-        recipe=r, train_config=dataclasses.asdict(cfg), val_mIoU_by_tolerance=scores, tolerance=best,
+        recipe=r, train_config=dataclasses.asdict(cfg), val_score_by_tolerance=scores, tolerance=best,
         vae_mask_ceiling=vae_mask_ceiling(pipe.vae, val), minutes_this_run=(time.perf_counter() - started) / 60,
         command="cocogold-demo --train"), indent=1))
     return out

@@ -95,6 +95,7 @@ class CocoGoldPipeline(DiffusionPipeline):
                  objective:str="diffusion",   # how the UNet was trained: "diffusion" or "single_step"
                  default_denoising_steps:int|None=None,       # None: 1 for "single_step", 50 for "diffusion"
                  default_processing_resolution:int|None=None, # None: SD2's 768 for the long side
+                 reserved_radius:float|None=None, # colour distance kept clear of the key colour in training images; None: tolerance + 0.05
                 ):
         super().__init__()
         if objective not in ("diffusion", "single_step"):
@@ -106,7 +107,7 @@ class CocoGoldPipeline(DiffusionPipeline):
         self.register_to_config(mask_color=list(mask_color) if isinstance(mask_color, (tuple, list)) else mask_color,
                                 tolerance=tolerance, objective=objective,
                                 default_denoising_steps=default_denoising_steps,
-                                default_processing_resolution=default_processing_resolution)
+                                default_processing_resolution=default_processing_resolution, reserved_radius=reserved_radius)
         self.vae_scale_factor = 2 ** (len(self.vae.config.block_out_channels) - 1) if getattr(self, "vae", None) else 8
         self._prompt_cache = {}
 

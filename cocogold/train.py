@@ -15,8 +15,9 @@ from .dataset import _find_images_dir
 
 # %% auto #0
 __all__ = ['SD2_UNET_CONFIG', 'TrainConfig', 'lr_factor', 'multires_noise', 'encode_latents', 'clean_latent_estimate',
-           'diffusion_loss', 'single_step_loss', 'checkpoint_folders', 'latest_checkpoint', 'JSONLTracker',
-           'read_metrics', 'train', 'train_cli', 'benchmark_training_overhead', 'benchmark_sd2_unet']
+           'mask_to_latent', 'diffusion_loss', 'single_step_loss', 'checkpoint_folders', 'latest_checkpoint',
+           'JSONLTracker', 'read_metrics', 'LatentCache', 'train', 'train_cli', 'benchmark_training_overhead',
+           'benchmark_sd2_unet']
 
 # %% ../nbs/03_train.ipynb #0452565d
 @dataclass
@@ -33,12 +34,14 @@ class TrainConfig:
     absent_prob:float = 0.0                # share of prompts naming a class not in the crop
     prompt_template:str = "{}"
     synonyms:dict|None = None
+    reserved_radius:float|None = None      # e.g. 0.3: keep image pixels this far from the key colour (white then only means mask)
     # model
     base_model:str = "stabilityai/stable-diffusion-2"  # SD2 id or folder, a cocogold model folder, or "tiny"
     mask_color:str|list[float] = "white"
     objective:str = "diffusion"            # "diffusion" or "single_step"
     pixel_loss_weight:float = 0.0          # single_step only: weight of a pixel-space loss through the frozen VAE decoder
     mask_pixel_weight:float = 4.0          # extra weight of mask pixels in that pixel loss
+    mask_latent_weight:float = 0.0         # extra weight of latent cells the mask touches in the latent loss (both objectives)
     rescale_betas_zero_snr:bool = False
     timestep_spacing:str = "trailing"
     multires_noise:bool = True
@@ -61,6 +64,8 @@ class TrainConfig:
     frozen_half_precision:bool = False     # VAE and text encoder in fp16/bf16 (with mixed precision)
     allow_tf32:bool = True
     num_workers:int = 4
+    cache_latents:bool = False             # encode every sample once (VAE frozen) instead of every step
+    cache_epochs:int = 1                   # with cache_latents: distinct crop/prompt draws kept; epoch e re-uses draw e % cache_epochs
     cpu:bool = False                       # train on the CPU even if an accelerator is present (multi-process CPU runs set this by themselves)
     # bookkeeping
     seed:int = 0
@@ -90,12 +95,14 @@ def _check_config(cfg:TrainConfig):
                    mixed_precision=("no", "fp16", "bf16"), timestep_spacing=("trailing", "leading", "linspace"))
     for key, allowed in choices.items():
         if getattr(cfg, key) not in allowed: raise ValueError(f"config key {key!r} is {getattr(cfg, key)!r}; expected one of {allowed}.")
-    for key in ("size", "max_steps", "effective_batch_size", "micro_batch_size", "checkpoint_every", "checkpoints_keep", "validate_every"):
+    for key in ("size", "max_steps", "effective_batch_size", "micro_batch_size", "checkpoint_every", "checkpoints_keep", "validate_every", "cache_epochs"):
         if getattr(cfg, key) < 1: raise ValueError(f"config key {key!r} is {getattr(cfg, key)}; expected a positive number.")
     if cfg.effective_batch_size % cfg.micro_batch_size:
         raise ValueError(f"effective_batch_size={cfg.effective_batch_size} must be a multiple of micro_batch_size={cfg.micro_batch_size}.")
     if cfg.pixel_loss_weight and cfg.objective != "single_step":
         raise ValueError("pixel_loss_weight needs objective='single_step' (the pixel loss decodes the clean-latent estimate).")
+    if cfg.reserved_radius is not None and not 0 < cfg.reserved_radius < 1:
+        raise ValueError(f"config key 'reserved_radius' is {cfg.reserved_radius}; expected None or a colour distance in (0,1), e.g. 0.3.")
     if cfg.data_root is None: raise ValueError("config key 'data_root' is not set; point it at a COCO 2017 root.")
     if not Path(cfg.data_root).is_dir(): raise FileNotFoundError(f"config key 'data_root' is {cfg.data_root!r}, which is not a folder.")
     for key in ("train_split", "val_split"):
@@ -166,7 +173,17 @@ def clean_latent_estimate(scheduler, model_output, sample, timesteps) -> torch.T
     if scheduler.config.prediction_type == "epsilon": return (sample - (1 - alpha).sqrt() * model_output) / alpha.sqrt()
     return model_output  # "sample"
 
-def diffusion_loss(unet, scheduler, image_latent, target_latent, text, cfg:TrainConfig, generator=None) -> torch.Tensor:
+def mask_to_latent(mask:torch.Tensor, latent_hw) -> torch.Tensor:
+    "Bool [B,1,h,w]: the latent cells that any mask pixel falls in."
+    return F.adaptive_max_pool2d(mask.float(), tuple(latent_hw)) > 0
+
+def _latent_mse(pred, goal, mask_latent, weight:float) -> torch.Tensor:
+    "MSE, with latent cells under the mask weighted 1 + `weight`."
+    if not weight or mask_latent is None: return F.mse_loss(pred.float(), goal.float())
+    w = 1 + weight * mask_latent.float()
+    return (w * (pred.float() - goal.float()) ** 2).mean() / w.mean()
+
+def diffusion_loss(unet, scheduler, image_latent, target_latent, text, cfg:TrainConfig, generator=None, mask_latent=None) -> torch.Tensor:
     "Marigold's objective: MSE between the UNet output and the scheduler's target at a random timestep."
     b, T = target_latent.shape[0], scheduler.config.num_train_timesteps
     t = torch.randint(0, T, (b,), device=target_latent.device, generator=generator)
@@ -177,15 +194,16 @@ def diffusion_loss(unet, scheduler, image_latent, target_latent, text, cfg:Train
     noisy = scheduler.add_noise(target_latent, noise, t)
     pred = unet(torch.cat([image_latent, noisy], dim=1), t, encoder_hidden_states=text).sample
     goal = scheduler.get_velocity(target_latent, noise, t) if scheduler.config.prediction_type == "v_prediction" else noise
-    return F.mse_loss(pred.float(), goal.float())
+    return _latent_mse(pred, goal, mask_latent, cfg.mask_latent_weight)
 
-def single_step_loss(unet, scheduler, image_latent, target_latent, text, cfg:TrainConfig, vae=None, target=None, mask=None) -> torch.Tensor:
+def single_step_loss(unet, scheduler, image_latent, target_latent, text, cfg:TrainConfig, vae=None, target=None, mask=None,
+                     mask_latent=None) -> torch.Tensor:
     "Garcia et al.'s objective: one step at the last timestep from a zero latent, loss on the clean-latent estimate."
     t = torch.full((target_latent.shape[0],), scheduler.config.num_train_timesteps - 1, device=target_latent.device, dtype=torch.long)
     zero = torch.zeros_like(target_latent)
     pred = unet(torch.cat([image_latent, zero], dim=1), t, encoder_hidden_states=text).sample
     estimate = clean_latent_estimate(scheduler, pred, zero, t)
-    loss = F.mse_loss(estimate.float(), target_latent.float())
+    loss = _latent_mse(estimate, target_latent, mask_latent, cfg.mask_latent_weight)
     if cfg.pixel_loss_weight:
         decoded = vae.decode(estimate.to(vae.dtype) / vae.config.scaling_factor).sample.float()   # [B,3,H,W]
         weight = 1 + cfg.mask_pixel_weight * mask.float()                                      # [B,1,H,W]
@@ -242,11 +260,44 @@ def read_metrics(output_dir) -> list[dict]:
     path = Path(output_dir) / "logs" / "metrics.jsonl"
     return [json.loads(l) for l in path.read_text().splitlines()] if path.is_file() else []
 
+# %% ../nbs/03_train.ipynb #989520c2
+class LatentCache(torch.utils.data.Dataset):
+    "`dataset`'s samples with the VAE latents of image and target computed once, for `draws` epochs' crops and prompts."
+    def __init__(self, dataset, vae, draws:int=1, batch_size:int=16, keep_pixels:bool=False, device=None, progress:bool=True):
+        self.draws, self.epoch = [], 0
+        latent_hw = None
+        for d in range(draws):
+            dataset.set_epoch(d)
+            loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False)
+            parts = {"image_latent": [], "target_latent": [], "mask_latent": [], "prompt": []} | ({"target": [], "mask": []} if keep_pixels else {})
+            for batch in tqdm(loader, desc=f"caching latents ({d + 1}/{draws})", disable=not progress, leave=False):
+                with torch.no_grad():
+                    both = encode_latents(vae, torch.cat([batch["image"], batch["target"]]).to(device or vae.device)).float().cpu()
+                image_latent, target_latent = both.chunk(2)
+                parts["image_latent"].append(image_latent); parts["target_latent"].append(target_latent)
+                parts["mask_latent"].append(mask_to_latent(batch["mask"], image_latent.shape[-2:]))
+                parts["prompt"] += batch["prompt"]
+                if keep_pixels: parts["target"].append(batch["target"].half()); parts["mask"].append(batch["mask"])
+            self.draws.append({k: v if k == "prompt" else torch.cat(v) for k, v in parts.items()})
+        dataset.set_epoch(0)
+
+    def set_epoch(self, epoch:int): self.epoch = epoch
+    def __len__(self): return len(self.draws[0]["prompt"])
+    def __getitem__(self, index:int) -> dict:
+        draw = self.draws[self.epoch % len(self.draws)]
+        item = {k: v[index] for k, v in draw.items()}
+        if "target" in item: item["target"] = item["target"].float()
+        return item
+    @property
+    def nbytes(self) -> int:
+        "Memory held by the cached tensors."
+        return sum(v.nbytes for d in self.draws for v in d.values() if isinstance(v, torch.Tensor))
+
 # %% ../nbs/03_train.ipynb #e0ae5094
 def _load_base(cfg:TrainConfig):
     "The pipeline training starts from: tiny, a cocogold model folder, or SD2 weights."
     from cocogold.model import CocoGoldPipeline, tiny_pipeline
-    extra = dict(mask_color=cfg.mask_color, objective=cfg.objective)
+    extra = dict(mask_color=cfg.mask_color, objective=cfg.objective, reserved_radius=cfg.reserved_radius)
     if cfg.base_model == "tiny": pipe = tiny_pipeline(seed=cfg.seed, **extra)
     elif (Path(cfg.base_model) / "model_index.json").is_file() and json.loads((Path(cfg.base_model) / "model_index.json").read_text()).get("_class_name") in ("CocoGoldPipeline", "MarigoldPipeline"):
         pipe = CocoGoldPipeline.from_pretrained(cfg.base_model)
@@ -258,7 +309,7 @@ def _datasets(cfg:TrainConfig, size_override=None):
     from cocogold.dataset import CocoGoldDataset, DEFAULT_CATEGORIES
     kw = dict(annotations=cfg.annotations, categories=DEFAULT_CATEGORIES if cfg.categories is None else (cfg.categories or None),
               size=cfg.size, min_image_size=cfg.min_image_size, prompt_template=cfg.prompt_template, synonyms=cfg.synonyms,
-              mask_color=cfg.mask_color)
+              mask_color=cfg.mask_color, reserved_radius=cfg.reserved_radius)
     train_ds = CocoGoldDataset(cfg.data_root, cfg.train_split, absent_prob=cfg.absent_prob, seed=cfg.seed, **kw)
     val_ds = CocoGoldDataset(cfg.data_root, cfg.val_split, absent_prob=cfg.absent_prob, seed=cfg.seed + 1, **kw) if cfg.val_split else None
     return train_ds, val_ds
@@ -325,8 +376,11 @@ def train(cfg:TrainConfig) -> Path:
     optimizer = torch.optim.Adam(unet.parameters(), lr=cfg.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg.lr_warmup_steps, cfg.lr_decay_steps, cfg.lr_final_ratio))
     train_ds, val_ds = _datasets(cfg)
+    if cfg.cache_latents:   # every process encodes the whole set once; the loop then reads latents from memory
+        train_ds = LatentCache(train_ds, vae, cfg.cache_epochs, cfg.micro_batch_size, keep_pixels=cfg.pixel_loss_weight > 0,
+                               device=accelerator.device, progress=accelerator.is_main_process)
     loader = torch.utils.data.DataLoader(train_ds, batch_size=cfg.micro_batch_size, shuffle=True, drop_last=True,
-                                         num_workers=cfg.num_workers, persistent_workers=False)
+                                         num_workers=0 if cfg.cache_latents else cfg.num_workers, persistent_workers=False)
     unet, optimizer, loader = accelerator.prepare(unet, optimizer, loader)
     accelerator.register_for_checkpointing(schedule)
     ema = EMAModel(accelerator.unwrap_model(unet).parameters(), decay=cfg.ema_decay) if cfg.ema_decay else None
@@ -356,15 +410,20 @@ def train(cfg:TrainConfig) -> Path:
                 state["batches_in_epoch"] += 1
                 with accelerator.accumulate(unet):
                     with torch.no_grad():
-                        both = encode_latents(vae, torch.cat([batch["image"], batch["target"]]).to(accelerator.device))  # [2B,4,h,w]
-                        image_latent, target_latent = both.chunk(2)
+                        if "image_latent" in batch: image_latent, target_latent = batch["image_latent"], batch["target_latent"]
+                        else:
+                            both = encode_latents(vae, torch.cat([batch["image"], batch["target"]]).to(accelerator.device))  # [2B,4,h,w]
+                            image_latent, target_latent = both.chunk(2)
+                        image_latent, target_latent = image_latent.to(accelerator.device), target_latent.to(accelerator.device)
+                        mask_latent = batch["mask_latent"] if "mask_latent" in batch else mask_to_latent(batch["mask"], image_latent.shape[-2:])
+                        mask_latent = mask_latent.to(accelerator.device)
                         text = pipe.encode_prompt(batch["prompt"]).to(accelerator.device)
                     with accelerator.autocast():
                         if cfg.objective == "diffusion":
-                            loss = diffusion_loss(unet, noise_scheduler, image_latent.float(), target_latent.float(), text.float(), cfg, noise_rng)
+                            loss = diffusion_loss(unet, noise_scheduler, image_latent.float(), target_latent.float(), text.float(), cfg, noise_rng, mask_latent)
                         else:
                             loss = single_step_loss(unet, noise_scheduler, image_latent.float(), target_latent.float(), text.float(), cfg,
-                                                    vae, batch["target"].to(accelerator.device), batch["mask"].to(accelerator.device))
+                                                    vae, *(batch[k].to(accelerator.device) if k in batch else None for k in ("target", "mask")), mask_latent)
                     if not torch.isfinite(accelerator.gather(loss.detach()[None])).all():
                         raise FloatingPointError(f"Loss is {loss.item()} at step {state['step'] + 1}; stopping. The last good checkpoint "
                                                  f"is {latest_checkpoint(out)}; lower `lr` or use another mixed_precision and resume.")
