@@ -89,15 +89,15 @@ def vae_mask_ceiling(vae:AutoencoderKL, dataset:CocoGoldDataset, n:int=64, toler
     return iou(extract_mask(rec, tolerance=tolerance), mask).mean().item()
 
 # %% ../nbs/06_demo.ipynb #f2fe5798
-SHAPES_RECIPE = dict(n_train=3000, n_val=200, size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=4000,
-                     lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=4,
+SHAPES_RECIPE = dict(n_train=3000, n_val=200, size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=6000,
+                     lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=12,
                      pixel_loss_weight=0.0, mask_pixel_weight=4.0, seed=0)
 
 TOLERANCE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)  # extraction tolerances tried on the validation split (those below reserved_radius)
 
 def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` → tolerance → `folder/model`."
-    from cocogold.train import TrainConfig, train, checkpoint_folders
+    from cocogold.train import TrainConfig, train, checkpoint_folders, read_metrics
     r = SHAPES_RECIPE | recipe
     folder = Path(folder); data = folder / "data"
     started = time.perf_counter()
@@ -122,7 +122,7 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
         resume="latest" if checkpoint_folders(folder / "run") else None))
     trained = train(cfg)
     pipe = CocoGoldPipeline.from_pretrained(trained)
-    val = CocoGoldDataset(data, "val", **kw, absent_prob=r["absent_prob"], reserved_radius=r.get("reserved_radius"))
+    val = CocoGoldDataset(data, "val", **kw, absent_prob=r["absent_prob"])   # photos as they are: the pipeline reserves the key colour itself
     scores = {}   # per-sample score: IoU when the shape is there, 1 for an empty answer when it is not
     for tolerance in [t for t in TOLERANCE_GRID if t < (r.get("reserved_radius") or 1)]:
         pipe.register_to_config(tolerance=tolerance)
@@ -136,8 +136,14 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     (out / "training.json").write_text(json.dumps(dict(
         recipe=r, train_config=dataclasses.asdict(cfg), val_score_by_tolerance=scores, tolerance=best,
         vae_mask_ceiling=vae_mask_ceiling(pipe.vae, val), minutes_this_run=(time.perf_counter() - started) / 60,
+        val_curve=_validation_curve(read_metrics(folder / "run")),
         command="cocogold-demo --train"), indent=1))
     return out
+
+def _validation_curve(metrics:list[dict]) -> list[dict]:
+    "(step, UNet training minutes, validation mIoU) at every validation of a run's logged steps."
+    minutes = np.cumsum([m["step_s"] for m in metrics]) / 60
+    return [dict(step=m["step"], minutes=round(float(t), 2), mIoU=round(m["val/mIoU"], 4)) for m, t in zip(metrics, minutes) if "val/mIoU" in m]
 
 def export_shapes_model(model_dir, dest=None) -> Path:
     "Copy a trained shapes model into the package (weights in fp16 to keep it small)."
