@@ -157,7 +157,8 @@ def export_shapes_model(model_dir, dest=None) -> Path:
 # %% ../nbs/06_demo.ipynb #8aa863d0
 def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), seed:int=2024, progress:bool=True) -> dict:
     "Evaluate the shapes model on a fresh synthetic set; write report.md and examples.png into `out`; return the summary."
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib
+    if "inline" not in matplotlib.get_backend(): matplotlib.use("Agg")   # headless, but keep a notebook's inline figures
     import matplotlib.pyplot as plt
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     pipe = model or shapes_pipeline()

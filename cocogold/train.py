@@ -331,7 +331,8 @@ class _StopRequest:
 def _validate(pipe, unet, val_ds, cfg:TrainConfig, step:int, accelerator) -> dict:
     "Validation mIoU (1-step inference) and a picture grid saved under output_dir/validation."
     from cocogold.eval import evaluate, show_examples
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib
+    if "inline" not in matplotlib.get_backend(): matplotlib.use("Agg")   # headless, but keep a notebook's inline figures
     import matplotlib.pyplot as plt
     unet.eval()
     pipe.unet = accelerator.unwrap_model(unet)
