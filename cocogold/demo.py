@@ -113,8 +113,8 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
         CocoGoldPipeline(**parts, objective="single_step").save_pretrained(base)
     cfg = TrainConfig.from_dict(dict(
         data_root=str(data), base_model=str(base), objective="single_step", output_dir=str(folder / "run"), **kw,
-        absent_prob=r["absent_prob"], reserved_radius=r.get("reserved_radius"), mask_latent_weight=r.get("mask_latent_weight", 0.0),
-        cache_latents=bool(r.get("cache_epochs")), cache_epochs=r.get("cache_epochs") or 1,
+        absent_prob=r["absent_prob"], reserved_radius=r["reserved_radius"], mask_latent_weight=r["mask_latent_weight"],
+        cache_latents=r["cache_epochs"] > 0, cache_epochs=max(1, r["cache_epochs"]),
         pixel_loss_weight=r["pixel_loss_weight"], mask_pixel_weight=r["mask_pixel_weight"],
         lr=r["lr"], lr_warmup_steps=0, lr_decay_steps=r["unet_steps"], lr_final_ratio=0.05, max_steps=r["unet_steps"],
         effective_batch_size=r["batch_size"], micro_batch_size=r["batch_size"], num_workers=0, seed=r["seed"],
@@ -124,7 +124,7 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     pipe = CocoGoldPipeline.from_pretrained(trained)
     val = CocoGoldDataset(data, "val", **kw, absent_prob=r["absent_prob"])   # photos as they are: the pipeline reserves the key colour itself
     scores = {}   # per-sample score: IoU when the shape is there, 1 for an empty answer when it is not
-    for tolerance in [t for t in TOLERANCE_GRID if t < (r.get("reserved_radius") or 1)]:
+    for tolerance in [t for t in TOLERANCE_GRID if t < (r["reserved_radius"] or 1)]:
         pipe.register_to_config(tolerance=tolerance)
         o = evaluate(pipe, val, n=min(200, len(val)), steps=1, progress=False).overall
         empty = o["absent_empty_rate"] * o["n_absent"] if o["n_absent"] else 0.0

@@ -107,8 +107,8 @@ def __call__(self:CocoGoldPipeline,
     processor = MarigoldImageProcessor(vae_scale_factor=self.vae_scale_factor)
     x, padding, original_size = processor.preprocess(images, resolution, "bilinear", device, dtype)
     if desaturate_input:   # the radius the model was trained with, else just beyond the extraction tolerance
-        radius = self.config.get("reserved_radius") or tolerance + 0.05
-        x = desaturate(x.clamp(-1, 1), color, radius, margin=0)
+        radius = self.config.get("reserved_radius")
+        x = desaturate(x.clamp(-1, 1), color, radius, margin=0) if radius else desaturate(x.clamp(-1, 1), color, tolerance)
     N = x.shape[0]
 
     # 3. Image latents [N,4,h,w] → one per query and member [N*P*E,4,h,w]; prompt embeddings alike

@@ -265,7 +265,6 @@ class LatentCache(torch.utils.data.Dataset):
     "`dataset`'s samples with the VAE latents of image and target computed once, for `draws` epochs' crops and prompts."
     def __init__(self, dataset, vae, draws:int=1, batch_size:int=16, keep_pixels:bool=False, device=None, progress:bool=True):
         self.draws, self.epoch = [], 0
-        latent_hw = None
         for d in range(draws):
             dataset.set_epoch(d)
             loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False)
@@ -305,7 +304,7 @@ def _load_base(cfg:TrainConfig):
     else: pipe = CocoGoldPipeline.from_stable_diffusion(cfg.base_model, **extra)
     return pipe
 
-def _datasets(cfg:TrainConfig, size_override=None):
+def _datasets(cfg:TrainConfig):
     from cocogold.dataset import CocoGoldDataset, DEFAULT_CATEGORIES
     kw = dict(annotations=cfg.annotations, categories=DEFAULT_CATEGORIES if cfg.categories is None else (cfg.categories or None),
               size=cfg.size, min_image_size=cfg.min_image_size, prompt_template=cfg.prompt_template, synonyms=cfg.synonyms,
@@ -416,8 +415,10 @@ def train(cfg:TrainConfig) -> Path:
                             both = encode_latents(vae, torch.cat([batch["image"], batch["target"]]).to(accelerator.device))  # [2B,4,h,w]
                             image_latent, target_latent = both.chunk(2)
                         image_latent, target_latent = image_latent.to(accelerator.device), target_latent.to(accelerator.device)
-                        mask_latent = batch["mask_latent"] if "mask_latent" in batch else mask_to_latent(batch["mask"], image_latent.shape[-2:])
-                        mask_latent = mask_latent.to(accelerator.device)
+                        mask_latent = None                                   # only the weighted loss reads it
+                        if cfg.mask_latent_weight:
+                            mask_latent = batch["mask_latent"] if "mask_latent" in batch else mask_to_latent(batch["mask"], image_latent.shape[-2:])
+                            mask_latent = mask_latent.to(accelerator.device)
                         text = pipe.encode_prompt(batch["prompt"]).to(accelerator.device)
                     with accelerator.autocast():
                         if cfg.objective == "diffusion":
