@@ -18,7 +18,7 @@ from .model import CocoGoldPipeline, tiny_components, widen_conv_in
 from .eval import evaluate, ablate, show_examples, iou
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'SHAPES_RECIPE', 'TOLERANCE_GRID', 'shapes_pipeline', 'shapes_components', 'pretrain_vae',
+__all__ = ['SHAPES_MODEL', 'SHAPES_RECIPE', 'TOLERANCE_GRID', 'SIZE_BINS', 'shapes_pipeline', 'shapes_components', 'pretrain_vae',
            'vae_mask_ceiling', 'train_shapes_model', 'export_shapes_model', 'run_demo', 'demo_cli']
 
 # %% ../nbs/06_demo.ipynb #c23d9a51
@@ -34,8 +34,8 @@ def shapes_pipeline(dtype=torch.float32) -> CocoGoldPipeline:
     return pipe
 
 # %% ../nbs/06_demo.ipynb #f90983f1
-def shapes_components(seed:int=0) -> dict:
-    "Random-init components of the shapes model: tiny text side, a ×4 VAE and a 3-level UNet (4 input channels)."
+def shapes_components(seed:int=0, heads:int=2) -> dict:
+    "Random-init components of the shapes model: tiny text side, a ×4 VAE and a 3-level UNet (4 input channels, `heads` attention heads)."
     parts = tiny_components(seed)
     torch.manual_seed(seed)
     parts["vae"] = AutoencoderKL(
@@ -46,8 +46,8 @@ def shapes_components(seed:int=0) -> dict:
         sample_size=16, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64, 64),
         down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
         up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=parts["text_encoder"].config.hidden_size, attention_head_dim=8, norm_num_groups=16,
-        use_linear_projection=True)
+        cross_attention_dim=parts["text_encoder"].config.hidden_size, attention_head_dim=heads, norm_num_groups=16,
+        use_linear_projection=True)  # diffusers reads `attention_head_dim` as the number of heads
     return parts
 
 # %% ../nbs/06_demo.ipynb #47b49af9
@@ -89,8 +89,8 @@ def vae_mask_ceiling(vae:AutoencoderKL, dataset:CocoGoldDataset, n:int=64, toler
     return iou(extract_mask(rec, tolerance=tolerance), mask).mean().item()
 
 # %% ../nbs/06_demo.ipynb #f2fe5798
-SHAPES_RECIPE = dict(n_train=3000, n_val=200, size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=6000,
-                     lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=12,
+SHAPES_RECIPE = dict(n_train=6000, n_val=200, size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=14000,
+                     lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=8,
                      pixel_loss_weight=0.0, mask_pixel_weight=4.0, seed=0)
 
 TOLERANCE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)  # extraction tolerances tried on the validation split (those below reserved_radius)
@@ -155,6 +155,18 @@ def export_shapes_model(model_dir, dest=None) -> Path:
     return dest
 
 # %% ../nbs/06_demo.ipynb #8aa863d0
+SIZE_BINS = (0.025, 0.075, 0.2)  # edges of the object-size classes of the report: mask area / picture area
+
+def _by_size(rows:list[dict], side:int) -> list[dict]:
+    "mIoU of the present-shape rows grouped by the ground-truth mask's share of the `side`×`side` picture."
+    edges, present = (0.0, *SIZE_BINS, float("inf")), [r for r in rows if not r["absent"]]
+    groups = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        ious = [r["iou"] for r in present if lo <= r["gt_area"] / side ** 2 < hi]
+        label = f"< {hi:.1%}" if lo == 0 else f"≥ {lo:.0%}" if hi == float("inf") else f"{lo:.1%}–{hi:.1%}"
+        groups.append(dict(area=label, n=len(ious), mIoU=float(np.mean(ious)) if ious else float("nan")))
+    return groups
+
 def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), seed:int=2024, progress:bool=True) -> dict:
     "Evaluate the shapes model on a fresh synthetic set; write report.md and examples.png into `out`; return the summary."
     import matplotlib
@@ -170,7 +182,7 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
         result = evaluate(pipe, val, n=n, steps=steps[0], seen=SHAPE_CATEGORIES, seed=seed, progress=progress)
         by_steps = ablate(pipe, val, "steps", list(steps), n=n, seed=seed) if len(steps) > 1 else []
         fig = show_examples(result, val); fig.savefig(out / "examples.png", dpi=90); plt.close(fig)
-    o = result.overall
+    o, by_size = result.overall, _by_size(result.rows, size)
     lines = [f"# cocogold shapes demo", "",
              f"Shipped shapes model on {n} fresh synthetic samples ({o['n']} with the shape present, {o['n_absent']} naming an absent shape).", "",
              f"- **mIoU {o['mIoU']:.3f}** at {result.settings['steps']} step(s); cIoU {o['cIoU']:.3f}",
@@ -178,10 +190,12 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
              f"- {result.settings['seconds_per_sample'] * 1000:.1f} ms per mask on this machine", ""]
     if by_steps:
         lines += ["| steps | mIoU | ms per mask |", "|---|---|---|"] + [f"| {r['steps']} | {r['mIoU']:.3f} | {r['seconds_per_sample'] * 1000:.1f} |" for r in by_steps] + [""]
+    lines += ["## By object size", "", f"The shape's mask area as a share of the {size}×{size} picture the model sees.", "",
+              "| mask area | n | mIoU |", "|---|---|---|"] + [f"| {g['area']} | {g['n']} | {g['mIoU']:.3f} |" for g in by_size] + [""]
     lines += ["## Per class", "", result._repr_markdown_().split("\n\n", 2)[2], "", "![examples](examples.png)", ""]
     (out / "report.md").write_text("\n".join(lines))
-    return dict(mIoU=o["mIoU"], absent_empty_rate=o["absent_empty_rate"], ms_per_mask=result.settings["seconds_per_sample"] * 1000,
-                by_steps={r["steps"]: r["mIoU"] for r in by_steps})
+    return dict(mIoU=o["mIoU"], n_present=o["n"], absent_empty_rate=o["absent_empty_rate"], ms_per_mask=result.settings["seconds_per_sample"] * 1000,
+                by_steps={r["steps"]: r["mIoU"] for r in by_steps}, by_size={g["area"]: (g["n"], g["mIoU"]) for g in by_size})
 
 # %% ../nbs/06_demo.ipynb #9a5ddabd
 def demo_cli(argv:list[str]|None=None):
