@@ -15,7 +15,7 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 from .dataset import CocoGoldDataset, make_synthetic_coco, SHAPE_CATEGORIES
 from .masks import extract_mask, show_grid
 from .model import CocoGoldPipeline, tiny_components, widen_conv_in
-from .eval import evaluate, ablate, show_examples, iou
+from .eval import evaluate, ablate, show_examples, iou, _summary
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'SHAPES_RECIPE', 'TOLERANCE_GRID', 'SIZE_BINS', 'shapes_pipeline', 'shapes_components', 'pretrain_vae',
@@ -157,14 +157,12 @@ def export_shapes_model(model_dir, dest=None) -> Path:
 # %% ../nbs/06_demo.ipynb #8aa863d0
 SIZE_BINS = (0.025, 0.075, 0.2)  # edges of the object-size classes of the report: mask area / picture area
 
-def _by_size(rows:list[dict], side:int) -> list[dict]:
-    "mIoU of the present-shape rows grouped by the ground-truth mask's share of the `side`×`side` picture."
-    edges, present = (0.0, *SIZE_BINS, float("inf")), [r for r in rows if not r["absent"]]
-    groups = []
+def _by_size(rows:list[dict], side:int) -> dict[str, dict]:
+    "`evaluate`'s summary of the present-shape rows grouped by the mask's share of the `side`×`side` picture."
+    pct, edges, groups = lambda v: f"{v * 100:g}", (0.0, *SIZE_BINS, float("inf")), {}
     for lo, hi in zip(edges[:-1], edges[1:]):
-        ious = [r["iou"] for r in present if lo <= r["gt_area"] / side ** 2 < hi]
-        label = f"< {hi:.1%}" if lo == 0 else f"≥ {lo:.0%}" if hi == float("inf") else f"{lo:.1%}–{hi:.1%}"
-        groups.append(dict(area=label, n=len(ious), mIoU=float(np.mean(ious)) if ious else float("nan")))
+        label = f"< {pct(hi)} %" if lo == 0 else f"≥ {pct(lo)} %" if hi == float("inf") else f"{pct(lo)}–{pct(hi)} %"
+        groups[label] = _summary([r for r in rows if not r["absent"] and lo <= r["gt_area"] / side ** 2 < hi])
     return groups
 
 def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), seed:int=2024, progress:bool=True) -> dict:
@@ -191,11 +189,11 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
     if by_steps:
         lines += ["| steps | mIoU | ms per mask |", "|---|---|---|"] + [f"| {r['steps']} | {r['mIoU']:.3f} | {r['seconds_per_sample'] * 1000:.1f} |" for r in by_steps] + [""]
     lines += ["## By object size", "", f"The shape's mask area as a share of the {size}×{size} picture the model sees.", "",
-              "| mask area | n | mIoU |", "|---|---|---|"] + [f"| {g['area']} | {g['n']} | {g['mIoU']:.3f} |" for g in by_size] + [""]
+              "| mask area | n | mIoU | cIoU |", "|---|---|---|---|"] + [f"| {k} | {g['n']} | {g['mIoU']:.3f} | {g['cIoU']:.3f} |" for k, g in by_size.items()] + [""]
     lines += ["## Per class", "", result._repr_markdown_().split("\n\n", 2)[2], "", "![examples](examples.png)", ""]
     (out / "report.md").write_text("\n".join(lines))
     return dict(mIoU=o["mIoU"], n_present=o["n"], absent_empty_rate=o["absent_empty_rate"], ms_per_mask=result.settings["seconds_per_sample"] * 1000,
-                by_steps={r["steps"]: r["mIoU"] for r in by_steps}, by_size={g["area"]: (g["n"], g["mIoU"]) for g in by_size})
+                by_steps={r["steps"]: r["mIoU"] for r in by_steps}, by_size={k: dict(n=g["n"], mIoU=g["mIoU"]) for k, g in by_size.items()})
 
 # %% ../nbs/06_demo.ipynb #9a5ddabd
 def demo_cli(argv:list[str]|None=None):

@@ -16,8 +16,8 @@ from .dataset import _find_images_dir
 # %% auto #0
 __all__ = ['SD2_UNET_CONFIG', 'TrainConfig', 'lr_factor', 'multires_noise', 'encode_latents', 'clean_latent_estimate',
            'mask_to_latent', 'diffusion_loss', 'single_step_loss', 'checkpoint_folders', 'latest_checkpoint',
-           'JSONLTracker', 'read_metrics', 'LatentCache', 'train', 'train_cli', 'benchmark_training_overhead',
-           'benchmark_sd2_unet']
+           'JSONLTracker', 'read_metrics', 'LatentCache', 'train', 'train_cli', 'bare_unet_step_s',
+           'benchmark_training_overhead', 'benchmark_sd2_unet']
 
 # %% ../nbs/03_train.ipynb #0452565d
 @dataclass
@@ -488,6 +488,15 @@ def train_cli(argv:list[str]|None=None):
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: train_cli()
 
 # %% ../nbs/03_train.ipynb #3bbc8f78
+def bare_unet_step_s(unet, x:torch.Tensor, t:torch.Tensor, text:torch.Tensor, steps:int=20, accumulation:int=1, lr:float=1e-4) -> float:
+    "Median seconds of a bare training step of `unet` (forward, backward, Adam) on fixed inputs; the first two steps warm up."
+    unet.train(); opt = torch.optim.Adam(unet.parameters(), lr=lr); times = []
+    for _ in range(max(steps, 3)):
+        t0 = time.perf_counter()
+        for _ in range(accumulation): unet(x, t, encoder_hidden_states=text).sample.square().mean().backward()
+        opt.step(); opt.zero_grad(); times.append(time.perf_counter() - t0)
+    return float(np.median(times[2:]))
+
 def benchmark_training_overhead(cfg:TrainConfig, steps:int=20) -> dict:
     "Seconds per optimizer step of `train(cfg)` against the bare UNet step on the same batch shape."
     cfg = TrainConfig.from_dict(dataclasses.asdict(cfg) | dict(max_steps=steps, trackers=["jsonl"], checkpoint_every=10**9,
@@ -495,17 +504,10 @@ def benchmark_training_overhead(cfg:TrainConfig, steps:int=20) -> dict:
     shutil.rmtree(cfg.output_dir, ignore_errors=True)
     train(cfg)
     loop = float(np.median([m["step_s"] for m in read_metrics(cfg.output_dir)[2:]]))
-    pipe = _load_base(cfg); unet = pipe.unet.train()
-    opt = torch.optim.Adam(unet.parameters(), lr=cfg.lr)
+    pipe = _load_base(cfg)
     f, n = pipe.vae_scale_factor, cfg.micro_batch_size
     x = torch.randn(n, 8, cfg.size // f, cfg.size // f); text = torch.randn(n, 77, pipe.text_encoder.config.hidden_size)
-    t = torch.randint(0, 1000, (n,)); times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        for _ in range(cfg.effective_batch_size // n):
-            unet(x, t, encoder_hidden_states=text).sample.square().mean().backward()
-        opt.step(); opt.zero_grad(); times.append(time.perf_counter() - t0)
-    bare = float(np.median(times[2:]))
+    bare = bare_unet_step_s(pipe.unet, x, torch.randint(0, 1000, (n,)), text, steps, cfg.effective_batch_size // n, cfg.lr)
     return dict(loop_step_s=loop, bare_step_s=bare, ratio=loop / bare)
 
 # %% ../nbs/03_train.ipynb #e159dd45
