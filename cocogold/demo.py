@@ -91,12 +91,13 @@ def vae_mask_ceiling(vae:AutoencoderKL, dataset:CocoGoldDataset, n:int=64, toler
 # %% ../nbs/06_demo.ipynb #f2fe5798
 SHAPES_RECIPE = dict(n_train=6000, n_val=200, size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=14000,
                      lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=8,
-                     pixel_loss_weight=0.0, mask_pixel_weight=4.0, seed=0)
+                     pixel_loss_weight=0.0, mask_pixel_weight=4.0, closeup_steps=3000, closeup_lr=3e-4, closeup_crop_scale=(0.25, 1.0),
+                     closeup_cache_epochs=4, zoom=2, search_resolution=96, eval_size=128, seed=0)
 
 TOLERANCE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)  # extraction tolerances tried on the validation split (those below reserved_radius)
 
 def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
-    "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` → tolerance → `folder/model`."
+    "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` → close-up `train` → tolerance → `folder/model`."
     from cocogold.train import TrainConfig, train, checkpoint_folders, read_metrics
     r = SHAPES_RECIPE | recipe
     folder = Path(folder); data = folder / "data"
@@ -121,22 +122,31 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
         checkpoint_every=100, validate_every=500, validation_samples=64, trackers=["jsonl"],
         resume="latest" if checkpoint_folders(folder / "run") else None))
     trained = train(cfg)
+    if r["closeup_steps"]:   # continue on magnified crops (down to a quarter of the short side), at a lower learning rate
+        closeup = TrainConfig.from_dict(dataclasses.asdict(cfg) | dict(
+            base_model=str(trained), output_dir=str(folder / "run_closeup"), crop_scale=list(r["closeup_crop_scale"]),
+            cache_epochs=r["closeup_cache_epochs"], lr=r["closeup_lr"], lr_decay_steps=r["closeup_steps"], max_steps=r["closeup_steps"],
+            seed=r["seed"] + 1, checkpoint_every=250, resume="latest" if checkpoint_folders(folder / "run_closeup") else None))
+        trained = train(closeup)
     pipe = CocoGoldPipeline.from_pretrained(trained)
-    val = CocoGoldDataset(data, "val", **kw, absent_prob=r["absent_prob"])   # photos as they are: the pipeline reserves the key colour itself
+    pipe.register_to_config(default_processing_resolution=r["size"], default_zoom=r["zoom"], default_search_resolution=r["search_resolution"])
+    # photos as they are (the pipeline reserves the key colour itself), at the demo's size, processed as the model will be
+    val = CocoGoldDataset(data, "val", categories=SHAPE_CATEGORIES, size=r["eval_size"], min_image_size=r["size"], absent_prob=r["absent_prob"])
     scores = {}   # per-sample score: IoU when the shape is there, 1 for an empty answer when it is not
     for tolerance in [t for t in TOLERANCE_GRID if t < (r["reserved_radius"] or 1)]:
         pipe.register_to_config(tolerance=tolerance)
-        o = evaluate(pipe, val, n=min(200, len(val)), steps=1, progress=False).overall
+        o = evaluate(pipe, val, n=min(200, len(val)), steps=1, processing_resolution=None, progress=False).overall
         empty = o["absent_empty_rate"] * o["n_absent"] if o["n_absent"] else 0.0
         scores[tolerance] = (o["mIoU"] * o["n"] + empty) / (o["n"] + o["n_absent"])
     best = max(scores, key=scores.get)
-    pipe.register_to_config(tolerance=best, default_processing_resolution=r["size"])
+    pipe.register_to_config(tolerance=best)
     out = folder / "model"
     pipe.save_pretrained(out)
     (out / "training.json").write_text(json.dumps(dict(
         recipe=r, train_config=dataclasses.asdict(cfg), val_score_by_tolerance=scores, tolerance=best,
-        vae_mask_ceiling=vae_mask_ceiling(pipe.vae, val), minutes_this_run=(time.perf_counter() - started) / 60,
+        vae_mask_ceiling=vae_mask_ceiling(pipe.vae, CocoGoldDataset(data, "val", **kw)), minutes_this_run=(time.perf_counter() - started) / 60,
         val_curve=_validation_curve(read_metrics(folder / "run")),
+        closeup_val_curve=_validation_curve(read_metrics(folder / "run_closeup")) if r["closeup_steps"] else [],
         command="cocogold-demo --train"), indent=1))
     return out
 
@@ -165,35 +175,43 @@ def _by_size(rows:list[dict], side:int) -> dict[str, dict]:
         groups[label] = _summary([r for r in rows if not r["absent"] and lo <= r["gt_area"] / side ** 2 < hi])
     return groups
 
-def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), seed:int=2024, progress:bool=True) -> dict:
-    "Evaluate the shapes model on a fresh synthetic set; write report.md and examples.png into `out`; return the summary."
+def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), seed:int=2024, size:int=128, progress:bool=True) -> dict:
+    "Evaluate the shapes model on a fresh synthetic set of `size`-pixel pictures; write report.md and examples.png into `out`; return the summary."
     import matplotlib
     if "inline" not in matplotlib.get_backend(): matplotlib.use("Agg")   # headless, but keep a notebook's inline figures
     import matplotlib.pyplot as plt
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     pipe = model or shapes_pipeline()
-    size = pipe.config.default_processing_resolution or 64
+    zoom = pipe.config.get("default_zoom", 0)
     with tempfile.TemporaryDirectory() as tmp:
         root = make_synthetic_coco(Path(tmp) / "val", n_images=max(n, 10), split="val", seed=seed, size_range=(64, 160))
-        val = CocoGoldDataset(root, "val", categories=SHAPE_CATEGORIES, size=size, min_image_size=size, absent_prob=0.2, seed=seed)
-        n = min(n, len(val))
-        result = evaluate(pipe, val, n=n, steps=steps[0], seen=SHAPE_CATEGORIES, seed=seed, progress=progress)
-        by_steps = ablate(pipe, val, "steps", list(steps), n=n, seed=seed) if len(steps) > 1 else []
+        val = CocoGoldDataset(root, "val", categories=SHAPE_CATEGORIES, size=size, min_image_size=64, absent_prob=0.2, seed=seed)
+        n, kw = min(n, len(val)), dict(seed=seed, processing_resolution=None)   # pictures at `size`, processed at the model's resolution
+        result = evaluate(pipe, val, n=n, steps=steps[0], seen=SHAPE_CATEGORIES, progress=progress, **kw)
+        by_steps = ablate(pipe, val, "steps", list(steps), n=n, **kw) if len(steps) > 1 else []
+        by_zoom = ablate(pipe, val, "zoom", [0, zoom], n=n, steps=steps[0], **kw) if zoom else []
         fig = show_examples(result, val); fig.savefig(out / "examples.png", dpi=90); plt.close(fig)
-    o, by_size = result.overall, _by_size(result.rows, size)
+    o, s, by_size = result.overall, result.settings, _by_size(result.rows, size)
+    search = pipe.config.get("default_search_resolution")
     lines = [f"# cocogold shapes demo", "",
-             f"Shipped shapes model on {n} fresh synthetic samples ({o['n']} with the shape present, {o['n_absent']} naming an absent shape).", "",
-             f"- **mIoU {o['mIoU']:.3f}** at {result.settings['steps']} step(s); cIoU {o['cIoU']:.3f}",
+             f"Shipped shapes model on {n} fresh synthetic samples ({o['n']} with the shape present, {o['n_absent']} naming an absent shape), "
+             f"pictures of {size}×{size} pixels processed at {s['processing_resolution']}, zoom-in refinement {s['zoom']}"
+             + (f" (empty first passes searched again at {search})" if zoom and search else "") + ".", "",
+             f"- **mIoU {o['mIoU']:.3f}** at {s['steps']} step(s); cIoU {o['cIoU']:.3f}",
              f"- absent prompts answered with an empty mask: {o['absent_empty_rate']:.0%}",
-             f"- {result.settings['seconds_per_sample'] * 1000:.1f} ms per mask on this machine", ""]
+             f"- {s['seconds_per_sample'] * 1000:.1f} ms per mask on this machine", ""]
     if by_steps:
         lines += ["| steps | mIoU | ms per mask |", "|---|---|---|"] + [f"| {r['steps']} | {r['mIoU']:.3f} | {r['seconds_per_sample'] * 1000:.1f} |" for r in by_steps] + [""]
-    lines += ["## By object size", "", f"The shape's mask area as a share of the {size}×{size} picture the model sees.", "",
+    if by_zoom:
+        lines += ["## Zoom-in refinement", "", "| zoom | mIoU | absent prompts empty | ms per mask |", "|---|---|---|---|"] + [
+                  f"| {r['zoom']} | {r['mIoU']:.3f} | {r['absent_empty_rate']:.0%} | {r['seconds_per_sample'] * 1000:.1f} |" for r in by_zoom] + [""]
+    lines += ["## By object size", "", f"The shape's mask area as a share of the {size}×{size} picture.", "",
               "| mask area | n | mIoU | cIoU |", "|---|---|---|---|"] + [f"| {k} | {g['n']} | {g['mIoU']:.3f} | {g['cIoU']:.3f} |" for k, g in by_size.items()] + [""]
     lines += ["## Per class", "", result._repr_markdown_().split("\n\n", 2)[2], "", "![examples](examples.png)", ""]
     (out / "report.md").write_text("\n".join(lines))
-    return dict(mIoU=o["mIoU"], n_present=o["n"], absent_empty_rate=o["absent_empty_rate"], ms_per_mask=result.settings["seconds_per_sample"] * 1000,
-                by_steps={r["steps"]: r["mIoU"] for r in by_steps}, by_size={k: dict(n=g["n"], mIoU=g["mIoU"]) for k, g in by_size.items()})
+    return dict(mIoU=o["mIoU"], n_present=o["n"], absent_empty_rate=o["absent_empty_rate"], ms_per_mask=s["seconds_per_sample"] * 1000,
+                by_steps={r["steps"]: r["mIoU"] for r in by_steps}, by_size={k: dict(n=g["n"], mIoU=g["mIoU"]) for k, g in by_size.items()},
+                by_zoom={r["zoom"]: dict(mIoU=r["mIoU"], absent_empty_rate=r["absent_empty_rate"], ms_per_mask=r["seconds_per_sample"] * 1000) for r in by_zoom})
 
 # %% ../nbs/06_demo.ipynb #9a5ddabd
 def demo_cli(argv:list[str]|None=None):

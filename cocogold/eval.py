@@ -127,6 +127,8 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
              n:int=100,                   # samples; more than the dataset holds is clamped, with a warning
              steps:int|None=None,         # denoising steps (None: the pipeline's default)
              ensemble_size:int=1,
+             processing_resolution:int|None=0, # 0: the dataset's samples as they are; None: the pipeline's default
+             zoom:int|None=None,          # zoom-in refinement rounds (None: the pipeline's default)
              seen:list[str]|None=None,    # classes the model was trained on, for the seen/unseen split
              batch_size:int=8,            # images per pipeline call
              seed:int=0,                  # chooses the samples and seeds the start noise
@@ -151,8 +153,8 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
             images = [(samples[i]["image"] + 1) / 2 for i in chunk]
             generator = torch.Generator().manual_seed(seed + chunk[0])
             t0 = time.perf_counter()
-            out = pipeline(images, prompt, num_inference_steps=steps, ensemble_size=ensemble_size, processing_resolution=0,
-                           batch_size=len(chunk) * ensemble_size, generator=generator, output_type="pt")
+            out = pipeline(images, prompt, num_inference_steps=steps, ensemble_size=ensemble_size, processing_resolution=processing_resolution,
+                           zoom=zoom, batch_size=len(chunk) * ensemble_size, generator=generator, output_type="pt")
             seconds += time.perf_counter() - t0
             for i, pred in zip(chunk, out.mask.cpu()):
                 gt = samples[i]["mask"]
@@ -162,20 +164,21 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
                 if keep_masks: masks[i] = pred
             bar.update(len(chunk))
     bar.close()
-    settings = dict(n=n, steps=pipeline._resolve_defaults(steps, 0)[0], ensemble_size=ensemble_size, seed=seed,
-                    size=dataset.size, seconds_per_sample=seconds / n)
+    settings = dict(n=n, steps=pipeline._resolve_defaults(steps, 0)[0], ensemble_size=ensemble_size, seed=seed, size=dataset.size,
+                    processing_resolution=pipeline._resolve_defaults(steps, processing_resolution)[1],
+                    zoom=pipeline.config.get("default_zoom", 0) if zoom is None else zoom, seconds_per_sample=seconds / n)
     order = sorted(rows)
     return EvalResult(rows=[rows[i] for i in order], seen=list(seen) if seen is not None else None, settings=settings,
                       masks={k: masks[i] for k, i in enumerate(order) if i in masks})
 
 # %% ../nbs/05_eval.ipynb #9314c5bf
 def ablate(pipeline, dataset,
-           over:str,        # "steps", "ensemble_size" or "model"
+           over:str,        # "steps", "ensemble_size", "zoom" or "model"
            values,          # the values to try; for "model" a dict {name: pipeline} (`pipeline` is then unused)
            **kwargs) -> list[dict]: # passed to `evaluate` (n, seed, steps, ...)
     "Evaluate once per value of one setting; one summary row each, with seconds per sample."
-    if over not in ("steps", "ensemble_size", "model"):
-        raise ValueError(f"over={over!r} must be 'steps', 'ensemble_size' or 'model'.")
+    if over not in ("steps", "ensemble_size", "zoom", "model"):
+        raise ValueError(f"over={over!r} must be 'steps', 'ensemble_size', 'zoom' or 'model'.")
     if over == "model" and not isinstance(values, dict):
         raise ValueError(f"for over='model', values must be a dict {{name: pipeline}}, got {type(values).__name__}.")
     runs = values.items() if over == "model" else [(v, pipeline) for v in values]
@@ -230,6 +233,8 @@ def eval_cli(argv:list[str]|None=None):
     parser.add_argument("--size", type=int, default=512, help="sample size in pixels")
     parser.add_argument("--steps", type=int, nargs="*", default=None, help="denoising steps; several values run an ablation")
     parser.add_argument("--ensemble", type=int, nargs="*", default=[1], help="ensemble sizes; several values run an ablation")
+    parser.add_argument("--zoom", type=int, default=None, help="zoom-in refinement rounds (default: the model's)")
+    parser.add_argument("--resolution", type=int, default=0, help="processing resolution (default: 0, the sample size)")
     parser.add_argument("--absent-prob", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output folder")
@@ -242,14 +247,16 @@ def eval_cli(argv:list[str]|None=None):
         parser.exit(2, f"cocogold-eval: error: {e}\n")
     steps = args.steps or [None]
     out = Path(args.out)
-    result = evaluate(pipe, ds, n=args.n, steps=steps[0], ensemble_size=args.ensemble[0], seen=args.seen, seed=args.seed)
+    result = evaluate(pipe, ds, n=args.n, steps=steps[0], ensemble_size=args.ensemble[0], seen=args.seen, seed=args.seed,
+                      zoom=args.zoom, processing_resolution=args.resolution)
     result.save(out)
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig = show_examples(result, ds); fig.savefig(out / "examples.png", dpi=80); plt.close(fig)
     if len(steps) > 1 or len(args.ensemble) > 1:
         over, values = ("steps", steps) if len(steps) > 1 else ("ensemble_size", args.ensemble)
-        rows = ablate(pipe, ds, over, values, n=args.n, seed=args.seed, seen=args.seen)
+        rows = ablate(pipe, ds, over, values, n=args.n, seed=args.seed, seen=args.seen, zoom=args.zoom,
+                      processing_resolution=args.resolution)
         (out / "ablation.json").write_text(json.dumps(rows, indent=1))
         fig = plot_ablation(rows); fig.savefig(out / "ablation.png", dpi=80); plt.close(fig)
     print(result._repr_markdown_())

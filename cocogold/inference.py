@@ -6,7 +6,7 @@ Docs: https://cocogold.github.io/cocogold/inference.html.md"""
 
 # %% ../nbs/04_inference.ipynb #e10dd078
 from __future__ import annotations
-import argparse, functools, os, sys
+import argparse, functools, math, os, sys
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
@@ -19,7 +19,8 @@ from .masks import desaturate, ensemble_masks, extract_mask, show_overlay
 from .model import CocoGoldPipeline, PUBLISHED_CHECKPOINT, tiny_pipeline
 
 # %% auto #0
-__all__ = ['load_image', 'CocoGoldOutput', 'default_device', 'load_pipeline', 'segment', 'segment_cli', 'benchmark_overhead']
+__all__ = ['load_image', 'CocoGoldOutput', 'zoom_window', 'default_device', 'load_pipeline', 'segment', 'segment_cli',
+           'benchmark_overhead']
 
 # %% ../nbs/04_inference.ipynb #13612770
 def load_image(image) -> Image.Image | torch.Tensor:
@@ -86,6 +87,9 @@ def __call__(self:CocoGoldPipeline,
              prompt_embeds:torch.Tensor|None=None, # [P,77,D] instead of `prompt`
              ensemble_method:str="vote",        # "vote", "mean" or "median" (see `ensemble_masks`)
              desaturate_input:bool=True,        # keep real key-coloured pixels out of the mask
+             zoom:int|None=None,                # zoom-in refinement rounds (see below); None: the config's `default_zoom`
+             zoom_context:float=2.0,            # zoom window side ÷ the mask's bounding-box side
+             search_resolution:int|None=None,   # with zoom: look again at this resolution where the first pass is empty; None: config
              return_dict:bool=True,
             ) -> CocoGoldOutput:
     "Segment in every image what every prompt names."
@@ -93,6 +97,11 @@ def __call__(self:CocoGoldPipeline,
     steps, resolution = self._resolve_defaults(num_inference_steps, processing_resolution)
     if output_type not in ("np", "pt"): raise ValueError(f"output_type={output_type!r} must be 'np' or 'pt'.")
     if ensemble_size < 1 or batch_size < 1: raise ValueError(f"ensemble_size={ensemble_size} and batch_size={batch_size} must be at least 1.")
+    zoom = self.config.get("default_zoom", 0) if zoom is None else zoom
+    search_resolution = self.config.get("default_search_resolution") if search_resolution is None else search_resolution
+    if zoom < 0 or zoom_context < 1: raise ValueError(f"zoom={zoom} must be at least 0 and zoom_context={zoom_context} at least 1.")
+    if zoom and not match_input_resolution: raise ValueError("zoom needs match_input_resolution=True: its windows are cut from the input image.")
+    if zoom and search_resolution: self._resolve_defaults(steps, search_resolution)   # a bad search_resolution fails now, not mid-call
     color, tolerance = self.config.mask_color, self.config.tolerance
 
     # 1. Prompts → embeddings [P,77,D]
@@ -159,6 +168,13 @@ def __call__(self:CocoGoldPipeline,
         mask, prediction = resize(mask) > 0.5, resize(prediction).clamp(-1, 1)
         if uncertainty is not None: uncertainty = resize(uncertainty)
     prediction = (prediction + 1) / 2
+
+    # 9. Zoom-in refinement: each query again, inside a window around its mask, magnified
+    if zoom:
+        call = dict(num_inference_steps=steps, ensemble_size=E, batch_size=batch_size, ensemble_method=ensemble_method,
+                    desaturate_input=desaturate_input, generator=generator[0] if isinstance(generator, list) else generator)
+        mask, prediction, uncertainty = self._zoom_refine(images, prompt_embeds, mask, prediction, uncertainty, zoom,
+                                                          zoom_context, resolution, search_resolution, call)
     if output_type == "np":
         mask, prediction = mask[:, 0].cpu().numpy(), prediction.permute(0, 2, 3, 1).cpu().numpy()
         if uncertainty is not None: uncertainty = uncertainty[:, 0].cpu().numpy()
@@ -166,6 +182,54 @@ def __call__(self:CocoGoldPipeline,
     latent = pred_latent if output_latent else None
     if not return_dict: return mask, prediction, uncertainty, latent
     return CocoGoldOutput(mask=mask, prediction=prediction, uncertainty=uncertainty, latent=latent)
+
+# %% ../nbs/04_inference.ipynb #9097d73a
+def zoom_window(mask:torch.Tensor,         # bool [H,W]
+                context:float=2.0,         # window side ÷ the mask's bounding-box side
+                min_fraction:float=0.25,   # smallest window side, as a share of the picture's long side (at most 4× magnification)
+                max_fraction:float=0.8,    # skip windows larger than this share of the picture's short side
+               ) -> tuple[int, int, int] | None:
+    "(top, left, side) of the square window around `mask` to segment again, magnified; None when empty or no smaller than the picture."
+    if not mask.any(): return None
+    H, W = mask.shape
+    ys, xs = torch.nonzero(mask, as_tuple=True)
+    box = max(int(ys.max() - ys.min()) + 1, int(xs.max() - xs.min()) + 1)
+    side = max(math.ceil(box * context), math.ceil(min_fraction * max(H, W)))
+    if side > max_fraction * min(H, W): return None
+    cy, cx = (int(ys.min()) + int(ys.max()) + 1) // 2, (int(xs.min()) + int(xs.max()) + 1) // 2
+    return min(max(cy - side // 2, 0), H - side), min(max(cx - side // 2, 0), W - side), side
+
+def _pixels(image) -> torch.Tensor:
+    "A `load_image` result as a float [3,H,W] tensor in [0,1]."
+    return image[0] if isinstance(image, torch.Tensor) else torch.from_numpy(np.asarray(image, dtype=np.float32) / 255).permute(2, 0, 1)
+
+@patch
+def _zoom_refine(self:CocoGoldPipeline, images, prompt_embeds, mask, prediction, uncertainty, rounds:int, context:float,
+                 resolution:int, search_resolution:int|None, call:dict):
+    "Step 9 of `__call__`: search where the first pass is empty, then re-segment each found mask's window, `rounds` times."
+    P, (H, W) = prompt_embeds.shape[0], mask.shape[-2:]
+    pixels = [_pixels(i).to(mask.device) for i in images]
+    full = resolution or math.ceil(max(H, W) / self.vae_scale_factor) * self.vae_scale_factor   # the first pass's scale
+    mask, prediction = mask.clone(), prediction.clone()
+    uncertainty = None if uncertainty is None else uncertainty.clone()
+    def run(q, image, res):   # one query, one image; outputs at that image's size, prediction in [0,1]
+        return self(image, prompt_embeds=prompt_embeds[q % P:q % P + 1], processing_resolution=res, zoom=0, output_type="pt", **call)
+    for q in range(mask.shape[0]):
+        image = pixels[q // P]
+        if search_resolution and not mask[q].any():
+            o = run(q, image, search_resolution)
+            mask[q], prediction[q] = o.mask[0], o.prediction[0]
+            if uncertainty is not None: uncertainty[q] = o.uncertainty[0]
+        for _ in range(rounds):
+            window = zoom_window(mask[q, 0], context)
+            if window is None: break
+            top, left, side = window
+            o = run(q, image[:, top:top + side, left:left + side], full)
+            inside = (slice(None), slice(top, top + side), slice(left, left + side))
+            mask[q], prediction[q] = False, image.to(prediction.dtype)
+            mask[q][inside], prediction[q][inside] = o.mask[0], o.prediction[0]
+            if uncertainty is not None: uncertainty[q] = 0; uncertainty[q][inside] = o.uncertainty[0]
+    return mask, prediction, uncertainty
 
 # %% ../nbs/04_inference.ipynb #6f4467b9
 def default_device() -> torch.device:
@@ -197,6 +261,7 @@ def segment(image,                        # path, PIL image, numpy array or [3,H
             num_inference_steps:int|None=None, # None: the model's default
             ensemble_size:int=1,
             processing_resolution:int|None=None,
+            zoom:int|None=None,           # zoom-in refinement rounds; None: the model's default
             output_type:str="pil",        # "pil", "np" (bool [H,W]) or "pt" (bool [H,W])
             seed:int=0,                   # seeds the start noise, so repeated calls agree
             device=None,                  # None: CUDA > MPS > CPU
@@ -210,7 +275,7 @@ def segment(image,                        # path, PIL image, numpy array or [3,H
     pipe.set_progress_bar_config(disable=not progress)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     out = pipe(load_image(image), prompts, num_inference_steps=num_inference_steps, ensemble_size=ensemble_size,
-               processing_resolution=processing_resolution, generator=generator, output_type="np")
+               processing_resolution=processing_resolution, zoom=zoom, generator=generator, output_type="np")
     masks = [Image.fromarray(m.astype(np.uint8) * 255, mode="L") if output_type == "pil" else
              (m if output_type == "np" else torch.from_numpy(m)) for m in out.mask]
     return masks[0] if isinstance(prompt, str) else masks
@@ -227,6 +292,7 @@ def segment_cli(argv:list[str]|None=None):
     parser.add_argument("--steps", type=int, default=None, help="denoising steps (default: the model's)")
     parser.add_argument("--ensemble", type=int, default=1, help="predictions per prompt, combined by vote")
     parser.add_argument("--resolution", type=int, default=None, help="processing resolution (default: the model's)")
+    parser.add_argument("--zoom", type=int, default=None, help="zoom-in refinement rounds (default: the model's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=".", help="output folder (default: the current one)")
     args = parser.parse_args(argv)
@@ -234,7 +300,7 @@ def segment_cli(argv:list[str]|None=None):
     try:
         image = load_image(args.image)
         masks = segment(image, args.prompts, model=args.model, num_inference_steps=args.steps, ensemble_size=args.ensemble,
-                        processing_resolution=args.resolution, seed=args.seed, progress=len(args.prompts) * args.ensemble > 1)
+                        processing_resolution=args.resolution, zoom=args.zoom, seed=args.seed, progress=len(args.prompts) * args.ensemble > 1)
     except (OSError, ValueError, TypeError) as e:
         parser.exit(2, f"cocogold-segment: error: {e}\n")
     import matplotlib; matplotlib.use("Agg")

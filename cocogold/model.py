@@ -96,6 +96,8 @@ class CocoGoldPipeline(DiffusionPipeline):
                  default_denoising_steps:int|None=None,       # None: 1 for "single_step", 50 for "diffusion"
                  default_processing_resolution:int|None=None, # None: SD2's 768 for the long side
                  reserved_radius:float|None=None, # colour distance kept clear of the key colour in training images; None: tolerance + 0.05
+                 default_zoom:int=0,          # zoom-in refinement rounds of `__call__` (0: off)
+                 default_search_resolution:int|None=None, # with zoom: look again at this resolution when the first pass finds nothing
                 ):
         super().__init__()
         if objective not in ("diffusion", "single_step"):
@@ -107,7 +109,8 @@ class CocoGoldPipeline(DiffusionPipeline):
         self.register_to_config(mask_color=list(mask_color) if isinstance(mask_color, (tuple, list)) else mask_color,
                                 tolerance=tolerance, objective=objective,
                                 default_denoising_steps=default_denoising_steps,
-                                default_processing_resolution=default_processing_resolution, reserved_radius=reserved_radius)
+                                default_processing_resolution=default_processing_resolution, reserved_radius=reserved_radius,
+                                default_zoom=default_zoom, default_search_resolution=default_search_resolution)
         self.vae_scale_factor = 2 ** (len(self.vae.config.block_out_channels) - 1) if getattr(self, "vae", None) else 8
         self._prompt_cache = {}
 

@@ -31,6 +31,7 @@ class TrainConfig:
     categories:list[str]|None = None       # None: the seed's fourteen (DEFAULT_CATEGORIES); [] : every class
     size:int = 512                         # training crop size
     min_image_size:int = 300
+    crop_scale:list[float] = field(default_factory=lambda: [0.5, 1.0])  # training crops' side as a share of the image's short side (validation keeps [0.5, 1])
     absent_prob:float = 0.0                # share of prompts naming a class not in the crop
     prompt_template:str = "{}"
     synonyms:dict|None = None
@@ -103,6 +104,8 @@ def _check_config(cfg:TrainConfig):
         raise ValueError("pixel_loss_weight needs objective='single_step' (the pixel loss decodes the clean-latent estimate).")
     if cfg.reserved_radius is not None and not 0 < cfg.reserved_radius < 1:
         raise ValueError(f"config key 'reserved_radius' is {cfg.reserved_radius}; expected None or a colour distance in (0,1), e.g. 0.3.")
+    if len(cfg.crop_scale) != 2 or not 0 < cfg.crop_scale[0] <= cfg.crop_scale[1] <= 1:
+        raise ValueError(f"config key 'crop_scale' is {cfg.crop_scale}; expected [low, high] with 0 < low <= high <= 1, e.g. [0.5, 1.0].")
     if cfg.data_root is None: raise ValueError("config key 'data_root' is not set; point it at a COCO 2017 root.")
     if not Path(cfg.data_root).is_dir(): raise FileNotFoundError(f"config key 'data_root' is {cfg.data_root!r}, which is not a folder.")
     for key in ("train_split", "val_split"):
@@ -309,7 +312,7 @@ def _datasets(cfg:TrainConfig):
     kw = dict(annotations=cfg.annotations, categories=DEFAULT_CATEGORIES if cfg.categories is None else (cfg.categories or None),
               size=cfg.size, min_image_size=cfg.min_image_size, prompt_template=cfg.prompt_template, synonyms=cfg.synonyms,
               mask_color=cfg.mask_color, reserved_radius=cfg.reserved_radius)
-    train_ds = CocoGoldDataset(cfg.data_root, cfg.train_split, absent_prob=cfg.absent_prob, seed=cfg.seed, **kw)
+    train_ds = CocoGoldDataset(cfg.data_root, cfg.train_split, absent_prob=cfg.absent_prob, seed=cfg.seed, crop_scale=tuple(cfg.crop_scale), **kw)
     val_ds = CocoGoldDataset(cfg.data_root, cfg.val_split, absent_prob=cfg.absent_prob, seed=cfg.seed + 1, **kw) if cfg.val_split else None
     return train_ds, val_ds
 
@@ -376,7 +379,9 @@ def train(cfg:TrainConfig) -> Path:
     optimizer = torch.optim.Adam(unet.parameters(), lr=cfg.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg.lr_warmup_steps, cfg.lr_decay_steps, cfg.lr_final_ratio))
     train_ds, val_ds = _datasets(cfg)
-    if cfg.cache_latents:   # every process encodes the whole set once; the loop then reads latents from memory
+    start = latest_checkpoint(out) if cfg.resume == "latest" else (Path(cfg.resume) if cfg.resume else None)
+    finished = start is not None and json.loads((start / "trainer_state.json").read_text())["step"] >= cfg.max_steps
+    if cfg.cache_latents and not finished:   # every process encodes the whole set once; the loop then reads latents from memory
         train_ds = LatentCache(train_ds, vae, cfg.cache_epochs, cfg.micro_batch_size, keep_pixels=cfg.pixel_loss_weight > 0,
                                device=accelerator.device, progress=accelerator.is_main_process)
     loader = torch.utils.data.DataLoader(train_ds, batch_size=cfg.micro_batch_size, shuffle=True, drop_last=True,
@@ -389,7 +394,6 @@ def train(cfg:TrainConfig) -> Path:
     # Resume
     noise_rng = torch.Generator(device=accelerator.device).manual_seed(cfg.seed * 1009 + accelerator.process_index)
     state = dict(step=0, epoch=0, batches_in_epoch=0)
-    start = latest_checkpoint(out) if cfg.resume == "latest" else (Path(cfg.resume) if cfg.resume else None)
     if start is not None:
         accelerator.load_state(str(start))
         state = json.loads((start / "trainer_state.json").read_text())
