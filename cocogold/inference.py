@@ -189,7 +189,7 @@ def zoom_window(mask:torch.Tensor,         # bool [H,W]
                 min_fraction:float=0.25,   # smallest window side, as a share of the picture's long side (at most 4× magnification)
                 max_fraction:float=0.8,    # skip windows larger than this share of the picture's short side
                ) -> tuple[int, int, int] | None:
-    "(top, left, side) of the square window around `mask` to segment again, magnified; None when empty or no smaller than the picture."
+    "(top, left, side) of the square window around `mask` to segment again, magnified; None when empty or when the window would not be smaller than `max_fraction` of the picture."
     if not mask.any(): return None
     H, W = mask.shape
     ys, xs = torch.nonzero(mask, as_tuple=True)
