@@ -131,7 +131,7 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     pipe = CocoGoldPipeline.from_pretrained(trained)
     pipe.register_to_config(default_processing_resolution=r["size"], default_zoom=r["zoom"], default_search_resolution=r["search_resolution"])
     # photos as they are (the pipeline reserves the key colour itself), at the demo's size, processed as the model will be
-    val = CocoGoldDataset(data, "val", categories=SHAPE_CATEGORIES, size=r["eval_size"], min_image_size=r["size"], absent_prob=r["absent_prob"])
+    val = CocoGoldDataset(data, "val", **(kw | dict(size=r["eval_size"])), absent_prob=r["absent_prob"])
     scores = {}   # per-sample score: IoU when the shape is there, 1 for an empty answer when it is not
     for tolerance in [t for t in TOLERANCE_GRID if t < (r["reserved_radius"] or 1)]:
         pipe.register_to_config(tolerance=tolerance)
@@ -188,8 +188,9 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
         val = CocoGoldDataset(root, "val", categories=SHAPE_CATEGORIES, size=size, min_image_size=64, absent_prob=0.2, seed=seed)
         n, kw = min(n, len(val)), dict(seed=seed, processing_resolution=None)   # pictures at `size`, processed at the model's resolution
         result = evaluate(pipe, val, n=n, steps=steps[0], seen=SHAPE_CATEGORIES, progress=progress, **kw)
-        by_steps = ablate(pipe, val, "steps", list(steps), n=n, **kw) if len(steps) > 1 else []
-        by_zoom = ablate(pipe, val, "zoom", [0, zoom], n=n, steps=steps[0], **kw) if zoom else []
+        row = lambda over, value: {over: value, **result.overall, "seconds_per_sample": result.settings["seconds_per_sample"]}
+        by_steps = [row("steps", steps[0])] + ablate(pipe, val, "steps", list(steps[1:]), n=n, **kw) if len(steps) > 1 else []
+        by_zoom = ablate(pipe, val, "zoom", [0], n=n, steps=steps[0], **kw) + [row("zoom", zoom)] if zoom else []
         fig = show_examples(result, val); fig.savefig(out / "examples.png", dpi=90); plt.close(fig)
     o, s, by_size = result.overall, result.settings, _by_size(result.rows, size)
     search = pipe.config.get("default_search_resolution")

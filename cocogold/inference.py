@@ -199,16 +199,12 @@ def zoom_window(mask:torch.Tensor,         # bool [H,W]
     cy, cx = (int(ys.min()) + int(ys.max()) + 1) // 2, (int(xs.min()) + int(xs.max()) + 1) // 2
     return min(max(cy - side // 2, 0), H - side), min(max(cx - side // 2, 0), W - side), side
 
-def _pixels(image) -> torch.Tensor:
-    "A `load_image` result as a float [3,H,W] tensor in [0,1]."
-    return image[0] if isinstance(image, torch.Tensor) else torch.from_numpy(np.asarray(image, dtype=np.float32) / 255).permute(2, 0, 1)
-
 @patch
 def _zoom_refine(self:CocoGoldPipeline, images, prompt_embeds, mask, prediction, uncertainty, rounds:int, context:float,
                  resolution:int, search_resolution:int|None, call:dict):
     "Step 9 of `__call__`: search where the first pass is empty, then re-segment each found mask's window, `rounds` times."
     P, (H, W) = prompt_embeds.shape[0], mask.shape[-2:]
-    pixels = [_pixels(i).to(mask.device) for i in images]
+    pixels = [load_image(np.asarray(i) if isinstance(i, Image.Image) else i)[0].to(mask.device) for i in images]   # [3,H,W] in [0,1]
     full = resolution or math.ceil(max(H, W) / self.vae_scale_factor) * self.vae_scale_factor   # the first pass's scale
     mask, prediction = mask.clone(), prediction.clone()
     uncertainty = None if uncertainty is None else uncertainty.clone()
