@@ -19,7 +19,8 @@ from .eval import evaluate, ablate, show_examples, iou, _summary
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'SHAPES_RECIPE', 'TOLERANCE_GRID', 'SIZE_BINS', 'shapes_pipeline', 'shapes_components', 'pretrain_vae',
-           'vae_mask_ceiling', 'train_shapes_model', 'export_shapes_model', 'run_demo', 'demo_cli']
+           'vae_mask_ceiling', 'shapes_train_configs', 'train_shapes_model', 'export_shapes_model', 'run_demo',
+           'demo_cli']
 
 # %% ../nbs/06_demo.ipynb #c23d9a51
 SHAPES_MODEL = files("cocogold") / "shapes_model"
@@ -52,21 +53,22 @@ def shapes_components(seed:int=0, heads:int=2) -> dict:
 
 # %% ../nbs/06_demo.ipynb #47b49af9
 def pretrain_vae(vae:AutoencoderKL, dataset:CocoGoldDataset, steps:int, folder, batch_size:int=16, lr:float=1e-3,
-                 kl_weight:float=1e-6, checkpoint_every:int=100, seed:int=0, progress:bool=True) -> AutoencoderKL:
-    "Train `vae` to reconstruct `dataset`'s images and painted targets for `steps` steps; resumable from `folder`."
+                 kl_weight:float=1e-6, checkpoint_every:int=100, seed:int=0, progress:bool=True, device=None) -> AutoencoderKL:
+    "Train `vae` to reconstruct `dataset`'s images and painted targets for `steps` steps (on the GPU if there is one); resumable from `folder`."
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     state_file, opt = folder / "vae_pretrain.pt", torch.optim.Adam(vae.parameters(), lr=lr)
     step, generator = 0, torch.Generator().manual_seed(seed)
     if state_file.is_file():
-        saved = torch.load(state_file, weights_only=False)
+        saved = torch.load(state_file, weights_only=False, map_location="cpu")
         vae.load_state_dict(saved["vae"]); opt.load_state_dict(saved["opt"]); step = saved["step"]; generator.set_state(saved["rng"])
-    vae.train()
+    vae.to(device).train()
     bar = tqdm(total=steps, initial=step, desc="VAE pretraining", disable=not progress)
     while step < steps:
         dataset.set_epoch(step)                               # fresh crops for every pass
         order = torch.randperm(len(dataset), generator=generator)[:batch_size].tolist()
         batch = [dataset[i] for i in order]
-        x = torch.stack([b["image"] for b in batch] + [b["target"] for b in batch])   # [2B,3,S,S]
+        x = torch.stack([b["image"] for b in batch] + [b["target"] for b in batch]).to(device)   # [2B,3,S,S]
         posterior = vae.encode(x).latent_dist
         loss = (vae.decode(posterior.sample(generator)).sample - x).abs().mean() + kl_weight * posterior.kl().mean()
         opt.zero_grad(); loss.backward(); opt.step(); step += 1
@@ -77,9 +79,9 @@ def pretrain_vae(vae:AutoencoderKL, dataset:CocoGoldDataset, steps:int, folder, 
     bar.close()
     vae.eval()
     with torch.no_grad():
-        x = torch.stack([dataset[i]["image"] for i in range(min(64, len(dataset)))])
+        x = torch.stack([dataset[i]["image"] for i in range(min(64, len(dataset)))]).to(device)
         vae.register_to_config(scaling_factor=float(1 / vae.encode(x).latent_dist.mode().std()))
-    return vae
+    return vae.cpu()
 
 def vae_mask_ceiling(vae:AutoencoderKL, dataset:CocoGoldDataset, n:int=64, tolerance:float=0.15) -> float:
     "mIoU of masks extracted from the VAE's reconstruction of painted targets: the best a UNet could reach."
@@ -89,47 +91,65 @@ def vae_mask_ceiling(vae:AutoencoderKL, dataset:CocoGoldDataset, n:int=64, toler
     return iou(extract_mask(rec, tolerance=tolerance), mask).mean().item()
 
 # %% ../nbs/06_demo.ipynb #f2fe5798
-SHAPES_RECIPE = dict(n_train=6000, n_val=200, size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=14000,
+SHAPES_RECIPE = dict(n_train=6000, n_val=200, size=64, min_image_size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=14000,
                      lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=8,
                      pixel_loss_weight=0.0, mask_pixel_weight=4.0, closeup_steps=3000, closeup_lr=3e-4, closeup_crop_scale=(0.25, 1.0),
-                     closeup_cache_epochs=4, zoom=2, search_resolution=96, eval_size=128, seed=0)
+                     closeup_cache_epochs=4, hires_size=128, hires_steps=2400, hires_lr=3e-4, hires_batch_size=64, hires_cache_epochs=4,
+                     zoom=2, search_resolution=None, eval_size=128, validate_every=500, num_workers=0, seed=0)
 
 TOLERANCE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)  # extraction tolerances tried on the validation split (those below reserved_radius)
 
+def shapes_train_configs(folder, **recipe) -> dict:
+    "The recipe's UNet stages as `TrainConfig`s keyed by run folder (`run`, `run_closeup`, `run_hires`), each starting from the one before's model."
+    from cocogold.train import TrainConfig, checkpoint_folders
+    r, folder = SHAPES_RECIPE | recipe, Path(folder)
+    first = TrainConfig.from_dict(dict(
+        data_root=str(folder / "data"), base_model=str(folder / "base"), objective="single_step", output_dir=str(folder / "run"),
+        categories=SHAPE_CATEGORIES, size=r["size"], min_image_size=r["min_image_size"],
+        absent_prob=r["absent_prob"], reserved_radius=r["reserved_radius"], mask_latent_weight=r["mask_latent_weight"],
+        cache_latents=r["cache_epochs"] > 0, cache_epochs=max(1, r["cache_epochs"]),
+        pixel_loss_weight=r["pixel_loss_weight"], mask_pixel_weight=r["mask_pixel_weight"],
+        lr=r["lr"], lr_warmup_steps=0, lr_decay_steps=r["unet_steps"], lr_final_ratio=0.05, max_steps=r["unet_steps"],
+        effective_batch_size=r["batch_size"], micro_batch_size=r["batch_size"], num_workers=r["num_workers"], seed=r["seed"],
+        checkpoint_every=100, validate_every=r["validate_every"], validation_samples=64, trackers=["jsonl"]))
+    stages = {"run": first}
+    def then(name, steps, lr, **changes):   # a stage continuing from the previous stage's model, its learning rate decaying over its own steps
+        previous = stages[list(stages)[-1]]
+        stages[name] = dataclasses.replace(previous, base_model=str(Path(previous.output_dir) / "model"), output_dir=str(folder / name),
+                                           lr=lr, lr_decay_steps=steps, max_steps=steps, seed=r["seed"] + len(stages), **changes)
+    if r["closeup_steps"]:   # magnified crops (down to a quarter of the short side)
+        then("run_closeup", r["closeup_steps"], r["closeup_lr"], crop_scale=list(r["closeup_crop_scale"]), cache_epochs=r["closeup_cache_epochs"],
+             checkpoint_every=250)
+    if r["hires_steps"]:     # the same crops at twice the resolution: 32×32 latents
+        then("run_hires", r["hires_steps"], r["hires_lr"], size=r["hires_size"], cache_epochs=r["hires_cache_epochs"],
+             effective_batch_size=r["hires_batch_size"], micro_batch_size=r["hires_batch_size"], checkpoint_every=250,
+             validate_every=max(1, r["hires_steps"] // 4))
+    for cfg in stages.values(): cfg.resume = "latest" if checkpoint_folders(cfg.output_dir) else None
+    return stages
+
 def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
-    "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` → close-up `train` → tolerance → `folder/model`."
-    from cocogold.train import TrainConfig, train, checkpoint_folders, read_metrics
+    "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` per stage → tolerance → `folder/model`."
+    from cocogold.train import train, read_metrics
     r = SHAPES_RECIPE | recipe
     folder = Path(folder); data = folder / "data"
     started = time.perf_counter()
     if not (data / "annotations" / "panoptic_val2017.json").is_file():
         make_synthetic_coco(data, r["n_train"], "train", seed=r["seed"], size_range=r["image_sizes"])
         make_synthetic_coco(data, r["n_val"], "val", seed=r["seed"] + 1, size_range=r["image_sizes"])
-    kw = dict(categories=SHAPE_CATEGORIES, size=r["size"], min_image_size=r["size"])
+    kw = dict(categories=SHAPE_CATEGORIES, size=r["size"], min_image_size=r["min_image_size"])
     base = folder / "base"
     if not (base / "model_index.json").is_file():
         parts = shapes_components(r["seed"])
         parts["vae"] = pretrain_vae(parts["vae"], CocoGoldDataset(data, "train", **kw), r["vae_steps"], folder / "vae", seed=r["seed"], progress=progress)
         widen_conv_in(parts["unet"])
         CocoGoldPipeline(**parts, objective="single_step").save_pretrained(base)
-    cfg = TrainConfig.from_dict(dict(
-        data_root=str(data), base_model=str(base), objective="single_step", output_dir=str(folder / "run"), **kw,
-        absent_prob=r["absent_prob"], reserved_radius=r["reserved_radius"], mask_latent_weight=r["mask_latent_weight"],
-        cache_latents=r["cache_epochs"] > 0, cache_epochs=max(1, r["cache_epochs"]),
-        pixel_loss_weight=r["pixel_loss_weight"], mask_pixel_weight=r["mask_pixel_weight"],
-        lr=r["lr"], lr_warmup_steps=0, lr_decay_steps=r["unet_steps"], lr_final_ratio=0.05, max_steps=r["unet_steps"],
-        effective_batch_size=r["batch_size"], micro_batch_size=r["batch_size"], num_workers=0, seed=r["seed"],
-        checkpoint_every=100, validate_every=500, validation_samples=64, trackers=["jsonl"],
-        resume="latest" if checkpoint_folders(folder / "run") else None))
-    trained = train(cfg)
-    if r["closeup_steps"]:   # continue on magnified crops (down to a quarter of the short side), at a lower learning rate
-        closeup = TrainConfig.from_dict(dataclasses.asdict(cfg) | dict(
-            base_model=str(trained), output_dir=str(folder / "run_closeup"), crop_scale=list(r["closeup_crop_scale"]),
-            cache_epochs=r["closeup_cache_epochs"], lr=r["closeup_lr"], lr_decay_steps=r["closeup_steps"], max_steps=r["closeup_steps"],
-            seed=r["seed"] + 1, checkpoint_every=250, resume="latest" if checkpoint_folders(folder / "run_closeup") else None))
-        trained = train(closeup)
+    stages = shapes_train_configs(folder, **recipe)
+    for name, cfg in stages.items():
+        trained = train(cfg)
+        if trained != Path(cfg.output_dir) / "model": raise SystemExit(f"Training stopped in {trained}; run the same command again to resume.")
+    size = stages[name].size   # the last stage's resolution is the model's
     pipe = CocoGoldPipeline.from_pretrained(trained)
-    pipe.register_to_config(default_processing_resolution=r["size"], default_zoom=r["zoom"], default_search_resolution=r["search_resolution"])
+    pipe.register_to_config(default_processing_resolution=size, default_zoom=r["zoom"], default_search_resolution=r["search_resolution"])
     # photos as they are (the pipeline reserves the key colour itself), at the demo's size, processed as the model will be
     val = CocoGoldDataset(data, "val", **(kw | dict(size=r["eval_size"])), absent_prob=r["absent_prob"])
     scores = {}   # per-sample score: IoU when the shape is there, 1 for an empty answer when it is not
@@ -143,11 +163,10 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     out = folder / "model"
     pipe.save_pretrained(out)
     (out / "training.json").write_text(json.dumps(dict(
-        recipe=r, train_config=dataclasses.asdict(cfg), val_score_by_tolerance=scores, tolerance=best,
-        vae_mask_ceiling=vae_mask_ceiling(pipe.vae, CocoGoldDataset(data, "val", **kw)), minutes_this_run=(time.perf_counter() - started) / 60,
-        val_curve=_validation_curve(read_metrics(folder / "run")),
-        closeup_val_curve=_validation_curve(read_metrics(folder / "run_closeup")) if r["closeup_steps"] else [],
-        command="cocogold-demo --train"), indent=1))
+        recipe=r, train_configs={k: dataclasses.asdict(c) for k, c in stages.items()}, val_score_by_tolerance=scores, tolerance=best,
+        vae_mask_ceiling=vae_mask_ceiling(pipe.vae, CocoGoldDataset(data, "val", **(kw | dict(size=size)))),
+        minutes_this_run=(time.perf_counter() - started) / 60,
+        val_curves={k: _validation_curve(read_metrics(folder / k)) for k in stages}, command="cocogold-demo --train"), indent=1))
     return out
 
 def _validation_curve(metrics:list[dict]) -> list[dict]:
@@ -175,7 +194,7 @@ def _by_size(rows:list[dict], side:int) -> dict[str, dict]:
         groups[label] = _summary([r for r in rows if not r["absent"] and lo <= r["gt_area"] / side ** 2 < hi])
     return groups
 
-def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), seed:int=2024, size:int=128, progress:bool=True) -> dict:
+def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), n_steps:int=100, seed:int=2024, size:int=128, progress:bool=True) -> dict:
     "Evaluate the shapes model on a fresh synthetic set of `size`-pixel pictures; write report.md and examples.png into `out`; return the summary."
     import matplotlib
     if "inline" not in matplotlib.get_backend(): matplotlib.use("Agg")   # headless, but keep a notebook's inline figures
@@ -189,7 +208,8 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
         n, kw = min(n, len(val)), dict(seed=seed, processing_resolution=None)   # pictures at `size`, processed at the model's resolution
         result = evaluate(pipe, val, n=n, steps=steps[0], seen=SHAPE_CATEGORIES, progress=progress, **kw)
         row = lambda over, value: {over: value, **result.overall, "seconds_per_sample": result.settings["seconds_per_sample"]}
-        by_steps = [row("steps", steps[0])] + ablate(pipe, val, "steps", list(steps[1:]), n=n, **kw) if len(steps) > 1 else []
+        # steps side by side on the first `n_steps` samples, zoom off: the UNet alone (each step count costs that many UNet passes)
+        by_steps = ablate(pipe, val, "steps", list(steps), n=min(n_steps, n), zoom=0, **kw) if len(steps) > 1 else []
         by_zoom = ablate(pipe, val, "zoom", [0], n=n, steps=steps[0], **kw) + [row("zoom", zoom)] if zoom else []
         fig = show_examples(result, val); fig.savefig(out / "examples.png", dpi=90); plt.close(fig)
     o, s, by_size = result.overall, result.settings, _by_size(result.rows, size)
@@ -202,7 +222,7 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
              f"- absent prompts answered with an empty mask: {o['absent_empty_rate']:.0%}",
              f"- {s['seconds_per_sample'] * 1000:.1f} ms per mask on this machine", ""]
     if by_steps:
-        lines += ["| steps | mIoU | ms per mask |", "|---|---|---|"] + [f"| {r['steps']} | {r['mIoU']:.3f} | {r['seconds_per_sample'] * 1000:.1f} |" for r in by_steps] + [""]
+        lines += ["## Denoising steps", "", f"The first {by_steps[0]['n'] + by_steps[0]['n_absent']} samples, zoom off.", "", "| steps | mIoU | ms per mask |", "|---|---|---|"] + [f"| {r['steps']} | {r['mIoU']:.3f} | {r['seconds_per_sample'] * 1000:.1f} |" for r in by_steps] + [""]
     if by_zoom:
         lines += ["## Zoom-in refinement", "", "| zoom | mIoU | absent prompts empty | ms per mask |", "|---|---|---|---|"] + [
                   f"| {r['zoom']} | {r['mIoU']:.3f} | {r['absent_empty_rate']:.0%} | {r['seconds_per_sample'] * 1000:.1f} |" for r in by_zoom] + [""]
@@ -221,6 +241,7 @@ def demo_cli(argv:list[str]|None=None):
     parser.add_argument("--out", default="cocogold-demo", help="folder for report.md and examples.png (default: %(default)s)")
     parser.add_argument("--n", type=int, default=200, help="validation samples")
     parser.add_argument("--steps", type=int, nargs="+", default=[1, 4, 10], help="denoising steps to compare (the first is reported)")
+    parser.add_argument("--n-steps", type=int, default=100, help="samples of the steps comparison (zoom off)")
     parser.add_argument("--train", action="store_true", help="rebuild the shapes model from scratch first (resumable)")
     parser.add_argument("--work", default="cocogold-demo-train", help="working folder of --train (default: %(default)s)")
     parser.add_argument("--export", action="store_true", help="with --train: copy the new model into the installed package")
@@ -233,6 +254,6 @@ def demo_cli(argv:list[str]|None=None):
         print(f"trained in {(time.perf_counter() - t0) / 60:.1f} min: {folder}")
         if args.export: print(f"exported to {export_shapes_model(folder)}")
         model = CocoGoldPipeline.from_pretrained(folder); model.set_progress_bar_config(disable=True)
-    summary = run_demo(args.out, model, n=args.n, steps=tuple(args.steps), seed=args.seed)
+    summary = run_demo(args.out, model, n=args.n, steps=tuple(args.steps), n_steps=args.n_steps, seed=args.seed)
     print(f"mIoU {summary['mIoU']:.3f} at {args.steps[0]} step(s) | absent prompts empty {summary['absent_empty_rate']:.0%} | "
           f"{summary['ms_per_mask']:.1f} ms per mask | report: {Path(args.out) / 'report.md'}")

@@ -266,11 +266,11 @@ def read_metrics(output_dir) -> list[dict]:
 # %% ../nbs/03_train.ipynb #989520c2
 class LatentCache(torch.utils.data.Dataset):
     "`dataset`'s samples with the VAE latents of image and target computed once, for `draws` epochs' crops and prompts."
-    def __init__(self, dataset, vae, draws:int=1, batch_size:int=16, keep_pixels:bool=False, device=None, progress:bool=True):
+    def __init__(self, dataset, vae, draws:int=1, batch_size:int=16, keep_pixels:bool=False, device=None, progress:bool=True, num_workers:int=0):
         self.draws, self.epoch = [], 0
         for d in range(draws):
             dataset.set_epoch(d)
-            loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False)
+            loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)  # workers see this draw's epoch
             parts = {"image_latent": [], "target_latent": [], "mask_latent": [], "prompt": []} | ({"target": [], "mask": []} if keep_pixels else {})
             for batch in tqdm(loader, desc=f"caching latents ({d + 1}/{draws})", disable=not progress, leave=False):
                 with torch.no_grad():
@@ -383,9 +383,12 @@ def train(cfg:TrainConfig) -> Path:
     finished = start is not None and json.loads((start / "trainer_state.json").read_text())["step"] >= cfg.max_steps
     if cfg.cache_latents and not finished:   # every process encodes the whole set once; the loop then reads latents from memory
         train_ds = LatentCache(train_ds, vae, cfg.cache_epochs, cfg.micro_batch_size, keep_pixels=cfg.pixel_loss_weight > 0,
-                               device=accelerator.device, progress=accelerator.is_main_process)
+                               device=accelerator.device, progress=accelerator.is_main_process, num_workers=cfg.num_workers)
     loader = torch.utils.data.DataLoader(train_ds, batch_size=cfg.micro_batch_size, shuffle=True, drop_last=True,
                                          num_workers=0 if cfg.cache_latents else cfg.num_workers, persistent_workers=False)
+    if len(loader) == 0:   # drop_last would leave every epoch empty and the loop would never end
+        raise ValueError(f"The training split of {cfg.data_root!r} gives {len(train_ds)} samples, fewer than micro_batch_size={cfg.micro_batch_size}; "
+                         "lower micro_batch_size or add data.")
     unet, optimizer, loader = accelerator.prepare(unet, optimizer, loader)
     accelerator.register_for_checkpointing(schedule)
     ema = EMAModel(accelerator.unwrap_model(unet).parameters(), decay=cfg.ema_decay) if cfg.ema_decay else None
@@ -397,7 +400,9 @@ def train(cfg:TrainConfig) -> Path:
     if start is not None:
         accelerator.load_state(str(start))
         state = json.loads((start / "trainer_state.json").read_text())
-        noise_rng.set_state(torch.load(start / f"noise_rng_{accelerator.process_index}.pt"))
+        saved_rng = torch.load(start / f"noise_rng_{accelerator.process_index}.pt")
+        if saved_rng.numel() == noise_rng.get_state().numel(): noise_rng.set_state(saved_rng)
+        else: warnings.warn(f"{start} was written on another device type; the noise generator restarts from the seed on {accelerator.device}.")
         accelerator.print(f"Resumed from {start} at step {state['step']}.")
     if accelerator.is_main_process:
         out.mkdir(parents=True, exist_ok=True)
