@@ -147,7 +147,7 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     for name, cfg in stages.items():
         trained = train(cfg)
         if trained != Path(cfg.output_dir) / "model": raise SystemExit(f"Training stopped in {trained}; run the same command again to resume.")
-    size = stages[name].size   # the last stage's resolution is the model's
+    size = cfg.size   # the last stage's resolution is the model's
     pipe = CocoGoldPipeline.from_pretrained(trained)
     pipe.register_to_config(default_processing_resolution=size, default_zoom=r["zoom"], default_search_resolution=r["search_resolution"])
     # photos as they are (the pipeline reserves the key colour itself), at the demo's size, processed as the model will be

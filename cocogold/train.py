@@ -381,14 +381,14 @@ def train(cfg:TrainConfig) -> Path:
     train_ds, val_ds = _datasets(cfg)
     start = latest_checkpoint(out) if cfg.resume == "latest" else (Path(cfg.resume) if cfg.resume else None)
     finished = start is not None and json.loads((start / "trainer_state.json").read_text())["step"] >= cfg.max_steps
+    if len(train_ds) < per_step:   # drop_last would leave every epoch empty and the loop would never end
+        raise ValueError(f"The training split of {cfg.data_root!r} gives {len(train_ds)} samples, fewer than one step's micro-batches "
+                         f"(micro_batch_size={cfg.micro_batch_size} × {accelerator.num_processes} processes); lower micro_batch_size or add data.")
     if cfg.cache_latents and not finished:   # every process encodes the whole set once; the loop then reads latents from memory
         train_ds = LatentCache(train_ds, vae, cfg.cache_epochs, cfg.micro_batch_size, keep_pixels=cfg.pixel_loss_weight > 0,
                                device=accelerator.device, progress=accelerator.is_main_process, num_workers=cfg.num_workers)
     loader = torch.utils.data.DataLoader(train_ds, batch_size=cfg.micro_batch_size, shuffle=True, drop_last=True,
                                          num_workers=0 if cfg.cache_latents else cfg.num_workers, persistent_workers=False)
-    if len(loader) == 0:   # drop_last would leave every epoch empty and the loop would never end
-        raise ValueError(f"The training split of {cfg.data_root!r} gives {len(train_ds)} samples, fewer than micro_batch_size={cfg.micro_batch_size}; "
-                         "lower micro_batch_size or add data.")
     unet, optimizer, loader = accelerator.prepare(unet, optimizer, loader)
     accelerator.register_for_checkpointing(schedule)
     ema = EMAModel(accelerator.unwrap_model(unet).parameters(), decay=cfg.ema_decay) if cfg.ema_decay else None
