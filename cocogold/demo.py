@@ -162,9 +162,7 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
             empty = o["absent_empty_rate"] * o["n_absent"] if o["n_absent"] else 0.0
             scores.append(dict(zoom=zoom, tolerance=tolerance, mIoU=o["mIoU"], absent_empty_rate=o["absent_empty_rate"],
                                score=(o["mIoU"] * o["n"] + empty) / (o["n"] + o["n_absent"])))
-    meeting = [s for s in scores if s["absent_empty_rate"] >= ABSENT_EMPTY_TARGET] or scores
-    top = max(s["score"] for s in meeting)
-    best = min((s for s in meeting if s["score"] >= top - ZOOM_MARGIN), key=lambda s: (s["zoom"], -s["score"]))  # fewest rounds, then best
+    best = _choose_setting(scores)
     pipe.register_to_config(tolerance=best["tolerance"], default_zoom=best["zoom"])
     out = folder / "model"
     pipe.save_pretrained(out)
@@ -174,6 +172,12 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
         minutes_this_run=(time.perf_counter() - started) / 60,
         val_curves={k: _validation_curve(read_metrics(folder / k)) for k in stages}, command="cocogold-demo --train"), indent=1))
     return out
+
+def _choose_setting(scores:list[dict]) -> dict:
+    "The (zoom, tolerance) row to ship: among rows meeting ABSENT_EMPTY_TARGET (all, if none does), the fewest rounds within ZOOM_MARGIN of the best score."
+    meeting = [s for s in scores if s["absent_empty_rate"] >= ABSENT_EMPTY_TARGET] or scores
+    top = max(s["score"] for s in meeting)
+    return min((s for s in meeting if s["score"] >= top - ZOOM_MARGIN), key=lambda s: (s["zoom"], -s["score"]))
 
 def _validation_curve(metrics:list[dict]) -> list[dict]:
     "(step, UNet training minutes, validation mIoU) at every validation of a run's logged steps."
@@ -207,7 +211,7 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
     import matplotlib.pyplot as plt
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     pipe = model or shapes_pipeline()
-    zoom = pipe.config.get("default_zoom", 0)
+    zoom = pipe._resolve_zoom(None)
     with tempfile.TemporaryDirectory() as tmp:
         root = make_synthetic_coco(Path(tmp) / "val", n_images=max(n, 10), split="val", seed=seed, size_range=(64, 160))
         val = CocoGoldDataset(root, "val", categories=SHAPE_CATEGORIES, size=size, min_image_size=64, absent_prob=0.2, seed=seed)

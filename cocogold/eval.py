@@ -166,7 +166,7 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
     bar.close()
     settings = dict(n=n, steps=pipeline._resolve_defaults(steps, 0)[0], ensemble_size=ensemble_size, seed=seed, size=dataset.size,
                     processing_resolution=pipeline._resolve_defaults(steps, processing_resolution)[1],
-                    zoom=pipeline.config.get("default_zoom", 0) if zoom is None else zoom, seconds_per_sample=seconds / n)
+                    zoom=pipeline._resolve_zoom(zoom), seconds_per_sample=seconds / n)
     order = sorted(rows)
     return EvalResult(rows=[rows[i] for i in order], seen=list(seen) if seen is not None else None, settings=settings,
                       masks={k: masks[i] for k, i in enumerate(order) if i in masks})

@@ -97,9 +97,9 @@ def __call__(self:CocoGoldPipeline,
     steps, resolution = self._resolve_defaults(num_inference_steps, processing_resolution)
     if output_type not in ("np", "pt"): raise ValueError(f"output_type={output_type!r} must be 'np' or 'pt'.")
     if ensemble_size < 1 or batch_size < 1: raise ValueError(f"ensemble_size={ensemble_size} and batch_size={batch_size} must be at least 1.")
-    zoom = self.config.get("default_zoom", 0) if zoom is None else zoom
+    zoom = self._resolve_zoom(zoom)
     search_resolution = self.config.get("default_search_resolution") if search_resolution is None else search_resolution
-    if zoom < 0 or zoom_context < 1: raise ValueError(f"zoom={zoom} must be at least 0 and zoom_context={zoom_context} at least 1.")
+    if zoom_context < 1: raise ValueError(f"zoom_context={zoom_context} must be at least 1.")
     if zoom and not match_input_resolution: raise ValueError("zoom needs match_input_resolution=True: its windows are cut from the input image.")
     if zoom and search_resolution: self._resolve_defaults(steps, search_resolution)   # a bad search_resolution fails now, not mid-call
     color, tolerance = self.config.mask_color, self.config.tolerance

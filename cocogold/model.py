@@ -114,6 +114,12 @@ class CocoGoldPipeline(DiffusionPipeline):
         self.vae_scale_factor = 2 ** (len(self.vae.config.block_out_channels) - 1) if getattr(self, "vae", None) else 8
         self._prompt_cache = {}
 
+    def _resolve_zoom(self, zoom:int|None) -> int:
+        "Zoom-in rounds from the call, else the config's `default_zoom` (0: off)."
+        zoom = self.config.get("default_zoom", 0) if zoom is None else zoom
+        if zoom < 0: raise ValueError(f"zoom={zoom} must be at least 0.")
+        return zoom
+
 # %% ../nbs/02_model.ipynb #e5c812d1
 def _encode_prompt(self:CocoGoldPipeline,
                    prompts:str|list[str], # one prompt or a batch
