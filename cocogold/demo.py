@@ -15,12 +15,13 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 from .dataset import CocoGoldDataset, make_synthetic_coco, SHAPE_CATEGORIES
 from .masks import extract_mask, show_grid
 from .model import CocoGoldPipeline, tiny_components, widen_conv_in
+from .inference import MEMBER_FLIPS
 from .eval import evaluate, ablate, show_examples, iou, _summary
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'SHAPES_RECIPE', 'TOLERANCE_GRID', 'ZOOM_MARGIN', 'ABSENT_EMPTY_TARGET', 'SIZE_BINS',
-           'shapes_pipeline', 'shapes_components', 'pretrain_vae', 'vae_mask_ceiling', 'shapes_train_configs',
-           'train_shapes_model', 'export_shapes_model', 'run_demo', 'demo_cli']
+           'shapes_pipeline', 'shapes_components', 'pretrain_vae', 'vae_mask_ceiling', 'make_shapes_data',
+           'shapes_train_configs', 'train_shapes_model', 'export_shapes_model', 'run_demo', 'demo_cli']
 
 # %% ../nbs/06_demo.ipynb #c23d9a51
 SHAPES_MODEL = files("cocogold") / "shapes_model"
@@ -94,12 +95,29 @@ def vae_mask_ceiling(vae:AutoencoderKL, dataset:CocoGoldDataset, n:int=64, toler
 SHAPES_RECIPE = dict(n_train=6000, n_val=200, size=64, min_image_size=64, image_sizes=(64, 160), vae_steps=1200, unet_steps=14000,
                      lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=8,
                      pixel_loss_weight=0.0, mask_pixel_weight=4.0, closeup_steps=3000, closeup_lr=3e-4, closeup_crop_scale=(0.25, 1.0),
-                     closeup_cache_epochs=4, hires_size=128, hires_steps=2400, hires_lr=3e-4, hires_batch_size=64, hires_cache_epochs=4,
+                     closeup_cache_epochs=4, hires_size=128, hires_steps=6000, hires_lr=3e-4, hires_batch_size=64, hires_cache_epochs=4,
+                     hires_n_train=24000,
                      zoom=(0, 1, 2, 3), search_resolution=None, eval_size=128, validate_every=500, num_workers=0, seed=0)
 
 TOLERANCE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)  # extraction tolerances tried on the validation split (those below reserved_radius)
 ZOOM_MARGIN = 0.005   # the validation search keeps the fewest zoom rounds scoring within this of the best
 ABSENT_EMPTY_TARGET = 0.9   # ... among the settings that answer this share of absent prompts empty, where any does
+
+def _shapes_splits(r:dict) -> dict:
+    "The recipe's synthetic splits: name → (pictures, seed). The high-resolution stage draws from pictures of its own."
+    splits = {"train": (r["n_train"], r["seed"]), "val": (r["n_val"], r["seed"] + 1)}
+    if r["hires_steps"] and r["hires_n_train"]: splits["train_hires"] = (r["hires_n_train"], r["seed"] + 2)
+    return splits
+
+def make_shapes_data(folder, splits=None, **recipe) -> Path:
+    "Write the recipe's synthetic COCO splits (or those named in `splits`) into `folder/data`, skipping those already written."
+    r, data = SHAPES_RECIPE | recipe, Path(folder) / "data"
+    known = _shapes_splits(r)
+    if unknown := set(splits or ()) - set(known): raise ValueError(f"splits={sorted(unknown)} are not splits of this recipe; expected some of {list(known)}.")
+    for split, (n, seed) in known.items():
+        if (splits is None or split in splits) and not (data / "annotations" / f"panoptic_{split}2017.json").is_file():
+            make_synthetic_coco(data, n, split, seed=seed, size_range=r["image_sizes"])   # the JSONs come last: a cut-off split is rewritten
+    return data
 
 def shapes_train_configs(folder, **recipe) -> dict:
     "The recipe's UNet stages as `TrainConfig`s keyed by run folder (`run`, `run_closeup`, `run_hires`), each starting from the one before's model."
@@ -122,8 +140,9 @@ def shapes_train_configs(folder, **recipe) -> dict:
     if r["closeup_steps"]:   # magnified crops (down to a quarter of the short side)
         then("run_closeup", r["closeup_steps"], r["closeup_lr"], crop_scale=list(r["closeup_crop_scale"]), cache_epochs=r["closeup_cache_epochs"],
              checkpoint_every=250)
-    if r["hires_steps"]:     # the same crops at twice the resolution: 32×32 latents
+    if r["hires_steps"]:     # the same crops at twice the resolution (32×32 latents), from fresh pictures
         then("run_hires", r["hires_steps"], r["hires_lr"], size=r["hires_size"], cache_epochs=r["hires_cache_epochs"],
+             train_split="train_hires" if r["hires_n_train"] else first.train_split,
              effective_batch_size=r["hires_batch_size"], micro_batch_size=r["hires_batch_size"], checkpoint_every=250,
              validate_every=max(1, r["hires_steps"] // 4))
     for cfg in stages.values(): cfg.resume = "latest" if checkpoint_folders(cfg.output_dir) else None
@@ -133,11 +152,8 @@ def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` per stage → tolerance → `folder/model`."
     from cocogold.train import train, read_metrics
     r = SHAPES_RECIPE | recipe
-    folder = Path(folder); data = folder / "data"
-    started = time.perf_counter()
-    if not (data / "annotations" / "panoptic_val2017.json").is_file():
-        make_synthetic_coco(data, r["n_train"], "train", seed=r["seed"], size_range=r["image_sizes"])
-        make_synthetic_coco(data, r["n_val"], "val", seed=r["seed"] + 1, size_range=r["image_sizes"])
+    folder, started = Path(folder), time.perf_counter()
+    data = make_shapes_data(folder, **recipe)
     kw = dict(categories=SHAPE_CATEGORIES, size=r["size"], min_image_size=r["min_image_size"])
     base = folder / "base"
     if not (base / "model_index.json").is_file():
@@ -204,7 +220,8 @@ def _by_size(rows:list[dict], side:int) -> dict[str, dict]:
         groups[label] = _summary([r for r in rows if not r["absent"] and lo <= r["gt_area"] / side ** 2 < hi])
     return groups
 
-def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), n_steps:int=100, seed:int=2024, size:int=128, progress:bool=True) -> dict:
+def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10), n_steps:int=100, seed:int=2024, size:int=128,
+             ensemble_size:int=1, progress:bool=True) -> dict:
     "Evaluate the shapes model on a fresh synthetic set of `size`-pixel pictures; write report.md and examples.png into `out`; return the summary."
     import matplotlib
     if "inline" not in matplotlib.get_backend(): matplotlib.use("Agg")   # headless, but keep a notebook's inline figures
@@ -216,17 +233,18 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
         root = make_synthetic_coco(Path(tmp) / "val", n_images=max(n, 10), split="val", seed=seed, size_range=(64, 160))
         val = CocoGoldDataset(root, "val", categories=SHAPE_CATEGORIES, size=size, min_image_size=64, absent_prob=0.2, seed=seed)
         n, kw = min(n, len(val)), dict(seed=seed, processing_resolution=None)   # pictures at `size`, processed at the model's resolution
-        result = evaluate(pipe, val, n=n, steps=steps[0], seen=SHAPE_CATEGORIES, progress=progress, **kw)
+        result = evaluate(pipe, val, n=n, steps=steps[0], ensemble_size=ensemble_size, seen=SHAPE_CATEGORIES, progress=progress, **kw)
         row = lambda over, value: {over: value, **result.overall, "seconds_per_sample": result.settings["seconds_per_sample"]}
         # steps side by side on the first `n_steps` samples, zoom off: the UNet alone (each step count costs that many UNet passes)
         by_steps = ablate(pipe, val, "steps", list(steps), n=min(n_steps, n), zoom=0, **kw) if len(steps) > 1 else []
-        by_zoom = ablate(pipe, val, "zoom", [0], n=n, steps=steps[0], **kw) + [row("zoom", zoom)] if zoom else []
+        by_zoom = ablate(pipe, val, "zoom", [0], n=n, steps=steps[0], ensemble_size=ensemble_size, **kw) + [row("zoom", zoom)] if zoom else []
         fig = show_examples(result, val); fig.savefig(out / "examples.png", dpi=90); plt.close(fig)
     o, s, by_size = result.overall, result.settings, _by_size(result.rows, size)
     search = pipe.config.get("default_search_resolution")
     lines = [f"# cocogold shapes demo", "",
              f"Shipped shapes model on {n} fresh synthetic samples ({o['n']} with the shape present, {o['n_absent']} naming an absent shape), "
              f"pictures of {size}×{size} pixels processed at {s['processing_resolution']}, zoom-in refinement {s['zoom']}"
+             + (f", an ensemble of {ensemble_size} flipped views" if ensemble_size > 1 else "")
              + (f" (empty first passes searched again at {search})" if zoom and search else "") + ".", "",
              f"- **mIoU {o['mIoU']:.3f}** at {s['steps']} step(s); cIoU {o['cIoU']:.3f}",
              f"- absent prompts answered with an empty mask: {o['absent_empty_rate']:.0%}",
@@ -240,7 +258,7 @@ def run_demo(out, model:CocoGoldPipeline|None=None, n:int=200, steps=(1, 4, 10),
               "| mask area | n | mIoU | cIoU |", "|---|---|---|---|"] + [f"| {k} | {g['n']} | {g['mIoU']:.3f} | {g['cIoU']:.3f} |" for k, g in by_size.items()] + [""]
     lines += ["## Per class", "", result._repr_markdown_().split("\n\n", 2)[2], "", "![examples](examples.png)", ""]
     (out / "report.md").write_text("\n".join(lines))
-    return dict(mIoU=o["mIoU"], n_present=o["n"], absent_empty_rate=o["absent_empty_rate"], ms_per_mask=s["seconds_per_sample"] * 1000,
+    return dict(mIoU=o["mIoU"], ensemble_size=ensemble_size, n_present=o["n"], absent_empty_rate=o["absent_empty_rate"], ms_per_mask=s["seconds_per_sample"] * 1000,
                 by_steps={r["steps"]: r["mIoU"] for r in by_steps}, by_size={k: dict(n=g["n"], mIoU=g["mIoU"]) for k, g in by_size.items()},
                 by_zoom={r["zoom"]: dict(mIoU=r["mIoU"], absent_empty_rate=r["absent_empty_rate"], ms_per_mask=r["seconds_per_sample"] * 1000) for r in by_zoom})
 
@@ -252,11 +270,13 @@ def demo_cli(argv:list[str]|None=None):
     parser.add_argument("--n", type=int, default=200, help="validation samples")
     parser.add_argument("--steps", type=int, nargs="+", default=[1, 4, 10], help="denoising steps to compare (the first is reported)")
     parser.add_argument("--n-steps", type=int, default=100, help="samples of the steps comparison (zoom off)")
+    parser.add_argument("--ensemble", type=int, default=1, help="flipped views per mask, 1–4 (default: %(default)s)")
     parser.add_argument("--train", action="store_true", help="rebuild the shapes model from scratch first (resumable)")
     parser.add_argument("--work", default="cocogold-demo-train", help="working folder of --train (default: %(default)s)")
     parser.add_argument("--export", action="store_true", help="with --train: copy the new model into the installed package")
     parser.add_argument("--seed", type=int, default=2024, help="seed of the validation set")
     args = parser.parse_args(argv)
+    if not 1 <= args.ensemble <= len(MEMBER_FLIPS): parser.error(f"--ensemble {args.ensemble}: the shapes model takes 1 to {len(MEMBER_FLIPS)} flipped views.")
     model = None
     if args.train:
         t0 = time.perf_counter()
@@ -264,6 +284,7 @@ def demo_cli(argv:list[str]|None=None):
         print(f"trained in {(time.perf_counter() - t0) / 60:.1f} min: {folder}")
         if args.export: print(f"exported to {export_shapes_model(folder)}")
         model = CocoGoldPipeline.from_pretrained(folder); model.set_progress_bar_config(disable=True)
-    summary = run_demo(args.out, model, n=args.n, steps=tuple(args.steps), n_steps=args.n_steps, seed=args.seed)
-    print(f"mIoU {summary['mIoU']:.3f} at {args.steps[0]} step(s) | absent prompts empty {summary['absent_empty_rate']:.0%} | "
+    summary = run_demo(args.out, model, n=args.n, steps=tuple(args.steps), n_steps=args.n_steps, seed=args.seed, ensemble_size=args.ensemble)
+    views = f", {args.ensemble} views" if args.ensemble > 1 else ""
+    print(f"mIoU {summary['mIoU']:.3f} at {args.steps[0]} step(s){views} | absent prompts empty {summary['absent_empty_rate']:.0%} | "
           f"{summary['ms_per_mask']:.1f} ms per mask | report: {Path(args.out) / 'report.md'}")

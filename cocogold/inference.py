@@ -19,8 +19,8 @@ from .masks import desaturate, ensemble_masks, extract_mask, show_overlay
 from .model import CocoGoldPipeline, PUBLISHED_CHECKPOINT, tiny_pipeline
 
 # %% auto #0
-__all__ = ['load_image', 'CocoGoldOutput', 'zoom_window', 'default_device', 'load_pipeline', 'segment', 'segment_cli',
-           'benchmark_overhead']
+__all__ = ['MEMBER_FLIPS', 'load_image', 'CocoGoldOutput', 'zoom_window', 'default_device', 'load_pipeline', 'segment',
+           'segment_cli', 'benchmark_overhead']
 
 # %% ../nbs/04_inference.ipynb #13612770
 def load_image(image) -> Image.Image | torch.Tensor:
@@ -70,13 +70,15 @@ def _resolve_defaults(self:CocoGoldPipeline, num_inference_steps, processing_res
         raise ValueError(f"processing_resolution={resolution} must be 0 (keep the input size) or a positive multiple of {self.vae_scale_factor}.")
     return steps, resolution
 
+MEMBER_FLIPS = ((), (-1,), (-2,), (-2, -1))   # a single-step model's ensemble members: as is, left-right, up-down, both
+
 @patch
 @torch.no_grad()
 def __call__(self:CocoGoldPipeline,
              image,                             # one image or a list of same-size images: path, PIL, numpy or tensor in [0,1]
              prompt:str|list[str]|None=None,    # what to segment; every prompt is applied to every image
              num_inference_steps:int|None=None, # None: the config's default (1 for single-step models, else 50)
-             ensemble_size:int=1,               # predictions per query, combined by `ensemble_masks`
+             ensemble_size:int=1,               # predictions per query, combined by `ensemble_masks` (single-step models: flipped views, ≤ 4)
              processing_resolution:int|None=None, # long side the model sees; 0 keeps the input size; None: config (768)
              match_input_resolution:bool=True,  # resize outputs back to the input size
              batch_size:int=1,                  # queries × members per UNet batch
@@ -97,6 +99,11 @@ def __call__(self:CocoGoldPipeline,
     steps, resolution = self._resolve_defaults(num_inference_steps, processing_resolution)
     if output_type not in ("np", "pt"): raise ValueError(f"output_type={output_type!r} must be 'np' or 'pt'.")
     if ensemble_size < 1 or batch_size < 1: raise ValueError(f"ensemble_size={ensemble_size} and batch_size={batch_size} must be at least 1.")
+    # a single-step model starts from zero, so its members would all be the same: member e sees the image flipped instead
+    flips = MEMBER_FLIPS[:ensemble_size] if ensemble_size > 1 and self.config.objective == "single_step" and latents is None else None
+    if flips is not None and ensemble_size > len(MEMBER_FLIPS):
+        raise ValueError(f"ensemble_size={ensemble_size}: a single-step model's ensemble members are the image as it is and flipped "
+                         f"left-right, up-down and both, so at most {len(MEMBER_FLIPS)}.")
     zoom = self._resolve_zoom(zoom)
     search_resolution = self.config.get("default_search_resolution") if search_resolution is None else search_resolution
     if zoom_context < 1: raise ValueError(f"zoom_context={zoom_context} must be at least 1.")
@@ -120,9 +127,12 @@ def __call__(self:CocoGoldPipeline,
         x = desaturate(x.clamp(-1, 1), color, radius, margin=0) if radius else desaturate(x.clamp(-1, 1), color, tolerance)
     N = x.shape[0]
 
-    # 3. Image latents [N,4,h,w] → one per query and member [N*P*E,4,h,w]; prompt embeddings alike
-    image_latent = torch.cat([self.vae.encode(x[i:i + batch_size]).latent_dist.mode() for i in range(0, N, batch_size)])
-    image_latent = (image_latent * self.vae.config.scaling_factor).repeat_interleave(P * E, dim=0)
+    # 3. Image latents [N,4,h,w] (per flipped view [N,E,4,h,w]) → one per query and member [N*P*E,4,h,w]; prompt embeddings alike
+    encode = lambda v: torch.cat([self.vae.encode(v[i:i + batch_size]).latent_dist.mode() for i in range(0, N, batch_size)]) * self.vae.config.scaling_factor
+    if flips is None: image_latent = encode(x).repeat_interleave(P * E, dim=0)
+    else:
+        views = torch.stack([encode(x.flip(dims) if dims else x) for dims in flips], 1)                 # [N,E,4,h,w]
+        image_latent = views.unsqueeze(1).expand(-1, P, -1, -1, -1, -1).reshape(N * P * E, *views.shape[2:])
     text = prompt_embeds.repeat_interleave(E, dim=0).repeat(N, 1, 1)  # [N*P*E,77,D]
 
     # 4. Start latents: given, zero (single-step models) or drawn from `generator`
@@ -150,6 +160,9 @@ def __call__(self:CocoGoldPipeline,
     # 6. Decode, unpad → painted predictions [Q*E,3,PH,PW] in [-1,1]
     decoded = torch.cat([self.vae.decode(pred_latent[i:i + batch_size] / self.vae.config.scaling_factor).sample
                          for i in range(0, pred_latent.shape[0], batch_size)]).clamp(-1, 1)
+    if flips is not None:   # each member back to the image's orientation, before the padding is cut
+        decoded = decoded.unflatten(0, (-1, E))
+        decoded = torch.stack([decoded[:, e].flip(dims) if dims else decoded[:, e] for e, dims in enumerate(flips)], 1).flatten(0, 1)
     decoded = processor.unpad_image(decoded, padding)
 
     # 7. Masks at the processing resolution [Q,1,PH,PW] (+ uncertainty when ensembling)
@@ -255,7 +268,7 @@ def segment(image,                        # path, PIL image, numpy array or [3,H
             prompt:str|list[str],         # what to segment; a list gives one mask per prompt
             model=PUBLISHED_CHECKPOINT,   # Hub id, local folder or `CocoGoldPipeline`
             num_inference_steps:int|None=None, # None: the model's default
-            ensemble_size:int=1,
+            ensemble_size:int=1,          # predictions per prompt, combined by vote (a single-step model: 1–4 flipped views)
             processing_resolution:int|None=None,
             zoom:int|None=None,           # zoom-in refinement rounds; None: the model's default
             output_type:str="pil",        # "pil", "np" (bool [H,W]) or "pt" (bool [H,W])
@@ -286,7 +299,7 @@ def segment_cli(argv:list[str]|None=None):
     parser.add_argument("prompts", nargs="+", metavar="PROMPT", help="what to segment, e.g. dog")
     parser.add_argument("--model", default=PUBLISHED_CHECKPOINT, help="Hub id or local folder of a cocogold model (default: %(default)s)")
     parser.add_argument("--steps", type=int, default=None, help="denoising steps (default: the model's)")
-    parser.add_argument("--ensemble", type=int, default=1, help="predictions per prompt, combined by vote")
+    parser.add_argument("--ensemble", type=int, default=1, help="predictions per prompt, combined by vote (a single-step model: 1–4 flipped views)")
     parser.add_argument("--resolution", type=int, default=None, help="processing resolution (default: the model's)")
     parser.add_argument("--zoom", type=int, default=None, help="zoom-in refinement rounds (default: the model's)")
     parser.add_argument("--seed", type=int, default=0)
