@@ -96,7 +96,7 @@ SHAPES_RECIPE = dict(n_train=6000, n_val=200, size=64, min_image_size=64, image_
                      lr=1e-3, batch_size=32, absent_prob=0.3, reserved_radius=0.3, mask_latent_weight=4.0, cache_epochs=8,
                      pixel_loss_weight=0.0, mask_pixel_weight=4.0, closeup_steps=3000, closeup_lr=3e-4, closeup_crop_scale=(0.25, 1.0),
                      closeup_cache_epochs=4, hires_size=128, hires_steps=6000, hires_lr=3e-4, hires_batch_size=64, hires_cache_epochs=4,
-                     hires_n_train=24000,
+                     hires_n_train=24000, refine_steps=4500, refine_lr=1.5e-4, refine_n_train=24000,
                      zoom=(0, 1, 2, 3), search_resolution=None, eval_size=128, validate_every=500, num_workers=0, seed=0)
 
 TOLERANCE_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)  # extraction tolerances tried on the validation split (those below reserved_radius)
@@ -104,9 +104,10 @@ ZOOM_MARGIN = 0.005   # the validation search keeps the fewest zoom rounds scori
 ABSENT_EMPTY_TARGET = 0.9   # ... among the settings that answer this share of absent prompts empty, where any does
 
 def _shapes_splits(r:dict) -> dict:
-    "The recipe's synthetic splits: name → (pictures, seed). The high-resolution stage draws from pictures of its own."
+    "The recipe's synthetic splits: name → (pictures, seed). The high-resolution and refining stages draw from pictures of their own."
     splits = {"train": (r["n_train"], r["seed"]), "val": (r["n_val"], r["seed"] + 1)}
     if r["hires_steps"] and r["hires_n_train"]: splits["train_hires"] = (r["hires_n_train"], r["seed"] + 2)
+    if r["refine_steps"] and r["refine_n_train"]: splits["train_refine"] = (r["refine_n_train"], r["seed"] + 3)
     return splits
 
 def make_shapes_data(folder, splits=None, **recipe) -> Path:
@@ -120,7 +121,7 @@ def make_shapes_data(folder, splits=None, **recipe) -> Path:
     return data
 
 def shapes_train_configs(folder, **recipe) -> dict:
-    "The recipe's UNet stages as `TrainConfig`s keyed by run folder (`run`, `run_closeup`, `run_hires`), each starting from the one before's model."
+    "The recipe's UNet stages as `TrainConfig`s keyed by run folder (`run`, `run_closeup`, `run_hires`, `run_refine`), each starting from the one before's model."
     from cocogold.train import TrainConfig, checkpoint_folders
     r, folder = SHAPES_RECIPE | recipe, Path(folder)
     first = TrainConfig.from_dict(dict(
@@ -145,6 +146,9 @@ def shapes_train_configs(folder, **recipe) -> dict:
              train_split="train_hires" if r["hires_n_train"] else first.train_split,
              effective_batch_size=r["hires_batch_size"], micro_batch_size=r["hires_batch_size"], checkpoint_every=250,
              validate_every=max(1, r["hires_steps"] // 4))
+    if r["refine_steps"]:    # the last stage again from a lower learning rate, on fresh pictures
+        then("run_refine", r["refine_steps"], r["refine_lr"], validate_every=max(1, r["refine_steps"] // 4),
+             train_split="train_refine" if r["refine_n_train"] else stages[list(stages)[-1]].train_split)
     for cfg in stages.values(): cfg.resume = "latest" if checkpoint_folders(cfg.output_dir) else None
     return stages
 
