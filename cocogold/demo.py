@@ -31,7 +31,7 @@ def shapes_pipeline(dtype=torch.float32) -> CocoGoldPipeline:
     folder = Path(str(SHAPES_MODEL))
     if not (folder / "model_index.json").is_file():
         raise FileNotFoundError(f"The shapes model is not in {str(folder)!r}; reinstall cocogold or rebuild it with `cocogold-demo --train --export`.")
-    pipe = CocoGoldPipeline.from_pretrained(folder, torch_dtype=dtype, local_files_only=True)
+    pipe = CocoGoldPipeline.from_pretrained(folder, dtype=dtype, local_files_only=True)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
@@ -124,7 +124,7 @@ def shapes_train_configs(folder, **recipe) -> dict:
     "The recipe's UNet stages as `TrainConfig`s keyed by run folder (`run`, `run_closeup`, `run_hires`, `run_refine`), each starting from the one before's model."
     from cocogold.train import TrainConfig, checkpoint_folders
     r, folder = SHAPES_RECIPE | recipe, Path(folder)
-    first = TrainConfig.from_dict(dict(
+    first = TrainConfig(**dict(   # checked by `train` when the stage runs: a finished stage's pictures need not be there
         data_root=str(folder / "data"), base_model=str(folder / "base"), objective="single_step", output_dir=str(folder / "run"),
         categories=SHAPE_CATEGORIES, size=r["size"], min_image_size=r["min_image_size"],
         absent_prob=r["absent_prob"], reserved_radius=r["reserved_radius"], mask_latent_weight=r["mask_latent_weight"],
@@ -152,24 +152,33 @@ def shapes_train_configs(folder, **recipe) -> dict:
     for cfg in stages.values(): cfg.resume = "latest" if checkpoint_folders(cfg.output_dir) else None
     return stages
 
+def _stage_finished(cfg) -> bool:
+    "Whether a stage's final model is saved and its newest checkpoint has all of its steps."
+    from cocogold.train import latest_checkpoint
+    last = latest_checkpoint(cfg.output_dir)
+    return ((Path(cfg.output_dir) / "model" / "model_index.json").is_file() and last is not None
+            and json.loads((last / "trainer_state.json").read_text())["step"] >= cfg.max_steps)
+
 def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` per stage → tolerance → `folder/model`."
     from cocogold.train import train, read_metrics
     r = SHAPES_RECIPE | recipe
     folder, started = Path(folder), time.perf_counter()
-    data = make_shapes_data(folder, **recipe)
+    base, stages = folder / "base", shapes_train_configs(folder, **recipe)
+    pending = [name for name, cfg in stages.items() if not _stage_finished(cfg)]
+    needed = {"val"} | (set() if (base / "model_index.json").is_file() else {"train"}) | {stages[name].train_split for name in pending}
+    data = make_shapes_data(folder, splits=sorted(needed), **recipe)   # a finished stage's pictures are not written again
     kw = dict(categories=SHAPE_CATEGORIES, size=r["size"], min_image_size=r["min_image_size"])
-    base = folder / "base"
     if not (base / "model_index.json").is_file():
         parts = shapes_components(r["seed"])
         parts["vae"] = pretrain_vae(parts["vae"], CocoGoldDataset(data, "train", **kw), r["vae_steps"], folder / "vae", seed=r["seed"], progress=progress)
         widen_conv_in(parts["unet"])
         CocoGoldPipeline(**parts, objective="single_step").save_pretrained(base)
-    stages = shapes_train_configs(folder, **recipe)
-    for name, cfg in stages.items():
-        trained = train(cfg)
-        if trained != Path(cfg.output_dir) / "model": raise SystemExit(f"Training stopped in {trained}; run the same command again to resume.")
-    size = cfg.size   # the last stage's resolution is the model's
+    for name in pending:
+        cfg = stages[name]
+        if (trained := train(cfg)) != Path(cfg.output_dir) / "model": raise SystemExit(f"Training stopped in {trained}; run the same command again to resume.")
+    cfg = list(stages.values())[-1]
+    trained, size = Path(cfg.output_dir) / "model", cfg.size   # the last stage's model and resolution are the model's
     pipe = CocoGoldPipeline.from_pretrained(trained)
     pipe.register_to_config(default_processing_resolution=size, default_search_resolution=r["search_resolution"])
     # photos as they are (the pipeline reserves the key colour itself), at the demo's size, processed as the model will be

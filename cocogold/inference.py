@@ -250,7 +250,7 @@ def default_device() -> torch.device:
 @functools.lru_cache(maxsize=2)
 def _load_cached(model:str, device:str) -> CocoGoldPipeline:
     dtype = torch.float16 if device.startswith("cuda") else torch.float32
-    pipe = CocoGoldPipeline.from_pretrained(model, torch_dtype=dtype).to(device)
+    pipe = CocoGoldPipeline.from_pretrained(model, dtype=dtype).to(device)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 

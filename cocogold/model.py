@@ -153,11 +153,24 @@ def tiny_pipeline(seed:int=0, **config) -> CocoGoldPipeline:
 SD2_ID = "stabilityai/stable-diffusion-2"
 PUBLISHED_CHECKPOINT = "pcuenq/marigold-coco-segmentation"
 
+_DTYPE_SINCE = {"diffusers": "0.40.0", "transformers": "4.56.0"}   # first releases whose from_pretrained takes `dtype` (deprecating `torch_dtype`)
+
+def _dtype_kwargs(dtype=None, torch_dtype=None, library:str="diffusers") -> dict:
+    "The `from_pretrained` keyword loading weights in `dtype` (`torch_dtype` is its older name) with the installed `library`; {} for neither."
+    if dtype is not None and torch_dtype is not None:
+        raise ValueError(f"dtype={dtype} and torch_dtype={torch_dtype}: pass one (`torch_dtype` is the older name of `dtype`).")
+    dtype = torch_dtype if dtype is None else dtype
+    if dtype is None: return {}
+    import importlib
+    from packaging.version import Version
+    new = Version(importlib.import_module(library).__version__) >= Version(_DTYPE_SINCE[library])
+    return {"dtype" if new else "torch_dtype": dtype}
+
 def _from_stable_diffusion(cls, path_or_id:str=SD2_ID, # an SD2 folder (unet/, vae/, text_encoder/, tokenizer/, scheduler/) or Hub id
-                           torch_dtype=None, **config) -> CocoGoldPipeline:
-    "A `CocoGoldPipeline` made from Stable Diffusion 2 weights: UNet widened to 8 channels, trailing DDIM."
+                           dtype=None, torch_dtype=None, **config) -> CocoGoldPipeline:
+    "A `CocoGoldPipeline` made from Stable Diffusion 2 weights: UNet widened to 8 channels, trailing DDIM; weights in `dtype`."
     _check_model_source(path_or_id)
-    kw = dict(torch_dtype=torch_dtype) if torch_dtype is not None else {}
+    kw, text_kw = _dtype_kwargs(dtype, torch_dtype), _dtype_kwargs(dtype, torch_dtype, library="transformers")
     try:
         unet = UNet2DConditionModel.from_pretrained(path_or_id, subfolder="unet", **kw)
         if unet.config.in_channels != 4:
@@ -165,7 +178,7 @@ def _from_stable_diffusion(cls, path_or_id:str=SD2_ID, # an SD2 folder (unet/, v
                              "from_stable_diffusion expects SD2's 4-channel UNet (use from_pretrained for a cocogold model).")
         parts = dict(unet=widen_conv_in(unet),
                      vae=AutoencoderKL.from_pretrained(path_or_id, subfolder="vae", **kw),
-                     text_encoder=CLIPTextModel.from_pretrained(path_or_id, subfolder="text_encoder", **kw),
+                     text_encoder=CLIPTextModel.from_pretrained(path_or_id, subfolder="text_encoder", **text_kw),
                      tokenizer=CLIPTokenizer.from_pretrained(path_or_id, subfolder="tokenizer"),
                      scheduler=DDIMScheduler.from_pretrained(path_or_id, subfolder="scheduler", timestep_spacing="trailing"))
     except (OSError, ValueError) as e:
@@ -192,8 +205,9 @@ CocoGoldPipeline.from_stable_diffusion = classmethod(_from_stable_diffusion)
 
 # %% ../nbs/02_model.ipynb #c73855f2
 def _from_pretrained(cls, pretrained_model_name_or_path=PUBLISHED_CHECKPOINT, **kwargs) -> CocoGoldPipeline:
-    "Load a saved cocogold pipeline (or a Marigold-layout checkpoint) from a folder or the Hub; safetensors only."
+    "Load a saved cocogold pipeline (or a Marigold-layout checkpoint) from a folder or the Hub; safetensors only; `dtype=` works with any diffusers."
     kwargs.setdefault("use_safetensors", True)
+    kwargs |= _dtype_kwargs(kwargs.pop("dtype", None), kwargs.pop("torch_dtype", None))
     _check_model_source(pretrained_model_name_or_path)
     try:
         with warnings.catch_warnings():
