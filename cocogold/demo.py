@@ -124,6 +124,7 @@ def shapes_train_configs(folder, **recipe) -> dict:
     "The recipe's UNet stages as `TrainConfig`s keyed by run folder (`run`, `run_closeup`, `run_hires`, `run_refine`), each starting from the one before's model."
     from cocogold.train import TrainConfig, checkpoint_folders
     r, folder = SHAPES_RECIPE | recipe, Path(folder)
+    splits = _shapes_splits(r)
     first = TrainConfig(**dict(   # checked by `train` when the stage runs: a finished stage's pictures need not be there
         data_root=str(folder / "data"), base_model=str(folder / "base"), objective="single_step", output_dir=str(folder / "run"),
         categories=SHAPE_CATEGORIES, size=r["size"], min_image_size=r["min_image_size"],
@@ -143,21 +144,19 @@ def shapes_train_configs(folder, **recipe) -> dict:
              checkpoint_every=250)
     if r["hires_steps"]:     # the same crops at twice the resolution (32×32 latents), from fresh pictures
         then("run_hires", r["hires_steps"], r["hires_lr"], size=r["hires_size"], cache_epochs=r["hires_cache_epochs"],
-             train_split="train_hires" if r["hires_n_train"] else first.train_split,
+             train_split="train_hires" if "train_hires" in splits else first.train_split,
              effective_batch_size=r["hires_batch_size"], micro_batch_size=r["hires_batch_size"], checkpoint_every=250,
              validate_every=max(1, r["hires_steps"] // 4))
     if r["refine_steps"]:    # the last stage again from a lower learning rate, on fresh pictures
         then("run_refine", r["refine_steps"], r["refine_lr"], validate_every=max(1, r["refine_steps"] // 4),
-             train_split="train_refine" if r["refine_n_train"] else stages[list(stages)[-1]].train_split)
+             train_split="train_refine" if "train_refine" in splits else stages[list(stages)[-1]].train_split)
     for cfg in stages.values(): cfg.resume = "latest" if checkpoint_folders(cfg.output_dir) else None
     return stages
 
 def _stage_finished(cfg) -> bool:
     "Whether a stage's final model is saved and its newest checkpoint has all of its steps."
-    from cocogold.train import latest_checkpoint
-    last = latest_checkpoint(cfg.output_dir)
-    return ((Path(cfg.output_dir) / "model" / "model_index.json").is_file() and last is not None
-            and json.loads((last / "trainer_state.json").read_text())["step"] >= cfg.max_steps)
+    from cocogold.train import checkpoint_step, latest_checkpoint
+    return (Path(cfg.output_dir) / "model" / "model_index.json").is_file() and checkpoint_step(latest_checkpoint(cfg.output_dir)) >= cfg.max_steps
 
 def train_shapes_model(folder, progress:bool=True, **recipe) -> Path:
     "Reproduce the shapes model in `folder` (resumable): data → VAE pretraining → `train` per stage → tolerance → `folder/model`."

@@ -14,10 +14,10 @@ from tqdm.auto import tqdm
 from .dataset import _find_images_dir
 
 # %% auto #0
-__all__ = ['SD2_UNET_CONFIG', 'TrainConfig', 'lr_factor', 'multires_noise', 'encode_latents', 'clean_latent_estimate',
-           'mask_to_latent', 'diffusion_loss', 'single_step_loss', 'checkpoint_folders', 'latest_checkpoint',
-           'JSONLTracker', 'read_metrics', 'LatentCache', 'train', 'train_cli', 'bare_unet_step_s',
-           'benchmark_training_overhead', 'benchmark_sd2_unet']
+__all__ = ['SD2_UNET_CONFIG', 'SD2_BENCH_SETTINGS', 'SD2_BENCH_VARIANTS', 'TrainConfig', 'lr_factor', 'multires_noise',
+           'encode_latents', 'clean_latent_estimate', 'mask_to_latent', 'diffusion_loss', 'single_step_loss',
+           'checkpoint_folders', 'latest_checkpoint', 'checkpoint_step', 'JSONLTracker', 'read_metrics', 'LatentCache',
+           'train', 'train_cli', 'bare_unet_step_s', 'benchmark_training_overhead', 'benchmark_sd2_unet']
 
 # %% ../nbs/03_train.ipynb #0452565d
 @dataclass
@@ -226,6 +226,10 @@ def latest_checkpoint(output_dir) -> Path|None:
     folders = checkpoint_folders(output_dir)
     return folders[-1] if folders else None
 
+def checkpoint_step(checkpoint) -> int:
+    "The optimizer steps done when `checkpoint` (a folder, or None: 0) was written."
+    return json.loads((Path(checkpoint) / "trainer_state.json").read_text())["step"] if checkpoint else 0
+
 def _save_checkpoint(accelerator, cfg:TrainConfig, state:dict, noise_rng:torch.Generator):
     root = Path(cfg.output_dir) / "checkpoints"
     final, tmp = root / f"step-{state['step']:08d}", root / f".tmp-step-{state['step']:08d}"
@@ -380,7 +384,7 @@ def train(cfg:TrainConfig) -> Path:
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg.lr_warmup_steps, cfg.lr_decay_steps, cfg.lr_final_ratio))
     train_ds, val_ds = _datasets(cfg)
     start = latest_checkpoint(out) if cfg.resume == "latest" else (Path(cfg.resume) if cfg.resume else None)
-    finished = start is not None and json.loads((start / "trainer_state.json").read_text())["step"] >= cfg.max_steps
+    finished = start is not None and checkpoint_step(start) >= cfg.max_steps
     if len(train_ds) < per_step:   # drop_last would leave every epoch empty and the loop would never end
         raise ValueError(f"The training split of {cfg.data_root!r} gives {len(train_ds)} samples, fewer than one step's micro-batches "
                          f"(micro_batch_size={cfg.micro_batch_size} × {accelerator.num_processes} processes); lower micro_batch_size or add data.")
@@ -525,15 +529,24 @@ SD2_UNET_CONFIG = dict(sample_size=96, in_channels=4, out_channels=4, layers_per
                        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
                        cross_attention_dim=1024, attention_head_dim=(5, 10, 20, 20), use_linear_projection=True)
 
-def benchmark_sd2_unet(micro_batch:int=4, accumulation:int=8, steps:int=5, size:int=512) -> list[dict]:
-    "Steps/s and peak memory of SD2-UNet training steps at `size` px: fp32 vs bf16 + gradient checkpointing (CUDA)."
+SD2_BENCH_SETTINGS = (   # the seed's fp32 (TF32 off, PyTorch's matmul default) against ours, both at the config's micro-batch of 4
+    dict(setting="fp32 (seed)", dtype=None, checkpointing=False, tf32=False, micro_batch=4),
+    dict(setting="bf16 + checkpointing", dtype=torch.bfloat16, checkpointing=True, tf32=True, micro_batch=4))
+SD2_BENCH_VARIANTS = SD2_BENCH_SETTINGS[:1] + tuple(   # one change at a time, and four times the micro-batch
+    dict(setting=f"{name}, micro-batch {m}", dtype=dtype, checkpointing=ckpt, tf32=True, micro_batch=m) for name, dtype, ckpt, m in (
+        ("fp32 + TF32", None, False, 4), ("bf16", torch.bfloat16, False, 4), ("bf16 + checkpointing", torch.bfloat16, True, 4),
+        ("bf16", torch.bfloat16, False, 16), ("bf16 + checkpointing", torch.bfloat16, True, 16)))
+
+def benchmark_sd2_unet(settings=SD2_BENCH_SETTINGS, effective_batch:int=32, steps:int=5, size:int=512) -> list[dict]:
+    "Steps/s and peak memory of SD2-UNet training steps at `size` px for each of `settings` (CUDA); `speedup` is against the first."
     from diffusers import UNet2DConditionModel
     from cocogold.model import widen_conv_in
     rows = []
-    for name, dtype, checkpointing in (("fp32 (seed)", None, False), ("bf16 + checkpointing", torch.bfloat16, True)):
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = dtype is not None
+    for s in settings:
+        micro_batch, accumulation, dtype = s["micro_batch"], effective_batch // s["micro_batch"], s["dtype"]
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = s["tf32"]
         unet = widen_conv_in(UNet2DConditionModel(**SD2_UNET_CONFIG)).cuda().train()
-        if checkpointing: unet.enable_gradient_checkpointing()
+        if s["checkpointing"]: unet.enable_gradient_checkpointing()
         opt = torch.optim.Adam(unet.parameters(), lr=3e-5)
         x = torch.randn(micro_batch, 8, size // 8, size // 8, device="cuda"); text = torch.randn(micro_batch, 77, 1024, device="cuda")
         t = torch.randint(0, 1000, (micro_batch,), device="cuda")
@@ -546,8 +559,8 @@ def benchmark_sd2_unet(micro_batch:int=4, accumulation:int=8, steps:int=5, size:
                 loss.backward()
             opt.step(); opt.zero_grad(); torch.cuda.synchronize()
             if i: times.append(time.perf_counter() - t0)
-        rows.append(dict(setting=name, effective_batch=micro_batch * accumulation, steps_per_s=1 / np.mean(times),
+        rows.append(dict(setting=s["setting"], effective_batch=micro_batch * accumulation, steps_per_s=1 / np.mean(times),
                          peak_memory_gb=torch.cuda.max_memory_allocated() / 2**30))
         del unet, opt; torch.cuda.empty_cache()
-    rows[1]["speedup"] = rows[1]["steps_per_s"] / rows[0]["steps_per_s"]
+    for row in rows[1:]: row["speedup"] = row["steps_per_s"] / rows[0]["steps_per_s"]
     return rows
