@@ -15,13 +15,14 @@ import numpy as np, torch
 from fastcore.script import CliError, call_parse
 from tabulate import tabulate
 from tqdm.auto import tqdm
-from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES
+from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, RefCocoDataset
 from .masks import save_figure, show_grid
 from .inference import load_pipeline
 
 # %% auto #0
-__all__ = ['ABLATABLE', 'mask_counts', 'iou', 'mean_iou', 'cumulative_iou', 'precision_recall', 'empty_rate', 'summarize',
-           'markdown_table', 'EvalResult', 'evaluate', 'ablate', 'plot_ablation', 'show_examples', 'eval_cli']
+__all__ = ['REFERRING_THRESHOLDS', 'ABLATABLE', 'mask_counts', 'iou', 'mean_iou', 'cumulative_iou', 'precision_recall',
+           'empty_rate', 'summarize', 'referring_summary', 'referring_metrics', 'markdown_table', 'EvalResult',
+           'training_image_ids', 'evaluate', 'ablate', 'plot_ablation', 'show_examples', 'eval_cli']
 
 # %% ../nbs/05_eval.ipynb #66ec70e0
 def _check_pair(pred, gt):
@@ -91,7 +92,39 @@ def summarize(rows:list[dict], # per-sample rows with `absent`, `iou`, `intersec
                 n_absent=len(absent),
                 absent_empty_rate=float(np.mean([r["pred_area"] == 0 for r in absent])) if absent else float("nan"))
 
-# %% ../nbs/05_eval.ipynb #3de291b3
+# %% ../nbs/05_eval.ipynb #c6e47bcb
+REFERRING_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+def referring_summary(rows:list[dict],                 # per-sample counts: intersection, union, pred_area, gt_area
+                      thresholds=REFERRING_THRESHOLDS, # the IoUs of the P@X columns
+                     ) -> dict:                        # n, n_no_target, oIoU, mIoU, P@X..., gIoU, cIoU, N_acc, T_acc
+    "LAVT's oIoU, mIoU and P@X over the targeted rows, and ReLA's gIoU, cIoU, N-acc and T-acc over all rows."
+    targeted, no_target = [r for r in rows if r["gt_area"] > 0], [r for r in rows if r["gt_area"] == 0]
+    score = lambda r: _ratio(r["intersection"], r["union"])
+    total = lambda rs, key: sum(r[key] for r in rs)
+    mean = lambda values: float(np.mean(values)) if len(values) else float("nan")
+    return dict(n=len(rows), n_no_target=len(no_target),
+                oIoU=_ratio(total(targeted, "intersection"), total(targeted, "union")) if targeted else float("nan"),
+                mIoU=mean([score(r) for r in targeted]),
+                **{f"P@{t:g}": mean([score(r) >= t for r in targeted]) for t in thresholds},
+                gIoU=mean([score(r) for r in rows]), cIoU=_ratio(total(rows, "intersection"), total(rows, "union")) if rows else float("nan"),
+                N_acc=mean([r["pred_area"] == 0 for r in no_target]), T_acc=mean([r["pred_area"] > 0 for r in targeted]))
+
+def referring_metrics(preds,                   # predicted bool masks, one per sample ([H,W] or [1,H,W]; sizes may differ between samples)
+                      gts,                     # the reference masks, sample for sample of the same size
+                      thresholds=REFERRING_THRESHOLDS,
+                     ) -> dict:                # as `referring_summary`
+    "The RefCOCO family's metrics (LAVT's and ReLA's) of predicted masks against references at each photo's resolution."
+    if len(preds) != len(gts): raise ValueError(f"{len(preds)} predictions for {len(gts)} references; pass one prediction per sample.")
+    rows = []
+    for i, (p, g) in enumerate(zip(preds, gts)):
+        if p.shape != g.shape:
+            raise ValueError(f"sample {i}: the prediction's shape {list(p.shape)} differs from the reference's {list(g.shape)}; "
+                             "predict at the photo's resolution (the pipeline's match_input_resolution=True does).")
+        rows.append({k: int(v) for k, v in mask_counts(p, g).items()})
+    return referring_summary(rows, thresholds)
+
+# %% ../nbs/05_eval.ipynb #47c06d32
 _SUMMARY_COLUMNS = ["n", "mIoU", "cIoU", "precision", "recall", "n_absent", "absent_empty_rate"]
 
 def markdown_table(named:dict[str, dict], # row label -> summary (or any dict of the columns)
@@ -119,6 +152,10 @@ class EvalResult:
         for r in self.rows: groups[r["class"]].append(r)
         return {c: summarize(groups[c]) for c in sorted(groups)}
 
+    def referring(self) -> dict:
+        "The RefCOCO family's metrics of the rows (`referring_summary`)."
+        return referring_summary(self.rows)
+
     def seen_unseen(self) -> dict[str, dict]:
         "Summaries of the rows of classes seen in training and of the others ({} when `seen` is not given)."
         if self.seen is None: return {}
@@ -130,13 +167,16 @@ class EvalResult:
         s = self.settings
         head = f"**{len(self.rows)} samples**" + (f", {s.get('num_inference_steps')} step(s), ensemble {s.get('ensemble_size')}, "
                                                   f"{s.get('seconds_per_sample', float('nan')) * 1000:.0f} ms per sample" if s else "")
-        return "\n\n".join([head, markdown_table({"all": self.overall} | self.seen_unseen(), "subset"), markdown_table(self.per_class(), "class")])
+        tables = [markdown_table({"all": self.overall} | self.seen_unseen(), "subset"), markdown_table(self.per_class(), "class")]
+        if s.get("referring"): tables.insert(0, markdown_table({"all": self.referring()}, "samples", list(self.referring())[2:]))
+        return "\n\n".join([head] + tables)
 
     def save(self, folder, # created if needed
             ) -> Path:
         "Write results.json (settings, summaries, rows), results.csv (rows) and summary.md into `folder`."
         folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
         data = dict(settings=self.settings, overall=self.overall, seen_unseen=self.seen_unseen(), per_class=self.per_class(), rows=self.rows)
+        if self.settings.get("referring"): data["referring"] = self.referring()
         (folder / "results.json").write_text(json.dumps(data, indent=1, default=str))
         with open(folder / "results.csv", "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(self.rows[0]) if self.rows else ["index"])
@@ -144,16 +184,31 @@ class EvalResult:
         (folder / "summary.md").write_text(self._repr_markdown_() + "\n")
         return folder
 
-# %% ../nbs/05_eval.ipynb #a97ee21b
+# %% ../nbs/05_eval.ipynb #7ab18894
 def _sample_row(i:int, sample:dict, prompt:str, pred:torch.Tensor) -> dict:
-    "One evaluation row: the sample's identity and class, and its counts and IoU against the prediction."
+    "One evaluation row: the sample's identity (with its ref and sentence, for referring expressions), class, counts and IoU."
     c = {k: int(v) for k, v in mask_counts(pred, sample["mask"]).items()}
-    return dict(index=i, image_id=sample["image_id"], **{"class": sample["class"]}, prompt=prompt, absent=not bool(sample["mask"].any()),
-                iou=_ratio(c["intersection"], c["union"]), **c)
+    refer = {k: sample[k] for k in ("ref_id", "sent_id") if k in sample}
+    return dict(index=i, image_id=sample["image_id"], **refer, **{"class": sample["class"]}, prompt=prompt,
+                absent=not bool(sample["mask"].any()), iou=_ratio(c["intersection"], c["union"]), **c)
+
+def training_image_ids(pipeline) -> set|None:
+    "The image ids the model was trained on, from the training_images.json `train` saved beside it; None when it records none."
+    record = Path(str(pipeline.config.get("_name_or_path", "") or "")) / "training_images.json"
+    return set(json.loads(record.read_text())["image_ids"]) if record.is_file() else None
+
+def _warn_training_overlap(pipeline, image_ids:set, name:str):
+    "Warn when evaluated images are among the model's training images (or when the published checkpoint is evaluated on RefCOCO images)."
+    trained = training_image_ids(pipeline)
+    if trained is not None and (overlap := image_ids & trained):
+        warnings.warn(f"{len(overlap)} of the {len(image_ids)} images evaluated from {name} were among the model's training images "
+                      "(training_images.json beside it); these numbers are not clean.")
+    elif trained is None and "pcuenq/marigold-coco-segmentation" in str(pipeline.config.get("_name_or_path", "")) and "refcoco" in name.lower():
+        warnings.warn(f"The published checkpoint was trained on COCO 2017 train, which holds every RefCOCO-family image; its numbers on {name} are not clean.")
 
 def evaluate(pipeline,                    # a `CocoGoldPipeline`
              dataset,                     # a `CocoGoldDataset` (its seed and epoch fix the crops)
-             n:int=100,                   # samples; more than the dataset holds is clamped, with a warning
+             n:int|None=100,              # samples (None: all of them, in order); more than the dataset holds is clamped, with a warning
              num_inference_steps:int|None=None, # denoising steps (None: the pipeline's default)
              ensemble_size:int=1,         # predictions per sample
              processing_resolution:int|None=0, # 0: the dataset's samples as they are; None: the pipeline's default
@@ -165,18 +220,20 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
              progress:bool=True,          # progress bars
             ) -> EvalResult:
     "Run `pipeline` on `n` seeded samples of `dataset` and measure IoU, per sample and in summary."
+    n = len(dataset) if n is None else n
     if n < 1: raise ValueError(f"n={n} must be at least 1.")
     if n > len(dataset):
         warnings.warn(f"n={n} is larger than the dataset ({len(dataset)} samples); evaluating all {len(dataset)}.")
         n = len(dataset)
     indices = sorted(np.random.default_rng(seed).choice(len(dataset), size=n, replace=False).tolist())
     samples = {i: dataset[i] for i in tqdm(indices, desc="loading samples", disable=None if progress else True, leave=False)}
-    by_prompt = defaultdict(list)
-    for i in indices: by_prompt[samples[i]["prompt"]].append(i)
+    _warn_training_overlap(pipeline, {samples[i]["image_id"] for i in indices}, repr(dataset).split(",")[0] + ")")
+    by_prompt = defaultdict(list)   # one pipeline call per prompt and picture size
+    for i in indices: by_prompt[(samples[i]["prompt"], tuple(samples[i]["image"].shape[-2:]))].append(i)
     pipeline.set_progress_bar_config(disable=True)
     rows, masks, seconds = {}, {}, 0.0
     bar = tqdm(total=n, desc="evaluating", disable=None if progress else True, leave=False)
-    for prompt, group in by_prompt.items():
+    for (prompt, _), group in by_prompt.items():
         for start in range(0, len(group), batch_size):
             chunk = group[start:start + batch_size]
             t0 = time.perf_counter()
@@ -190,12 +247,12 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
             bar.update(len(chunk))
     bar.close()
     settings = dict(n=n, **pipeline.call_defaults(num_inference_steps, processing_resolution, zoom), ensemble_size=ensemble_size,
-                    seed=seed, size=dataset.size, seconds_per_sample=seconds / n)
+                    seed=seed, size=dataset.size, seconds_per_sample=seconds / n, referring="ref_id" in samples[indices[0]])
     order = sorted(rows)
     return EvalResult(rows=[rows[i] for i in order], seen=list(seen) if seen is not None else None, settings=settings,
                       masks={k: masks[i] for k, i in enumerate(order) if i in masks})
 
-# %% ../nbs/05_eval.ipynb #a51a75a8
+# %% ../nbs/05_eval.ipynb #2b2b9899
 ABLATABLE = ("num_inference_steps", "ensemble_size", "zoom", "model")
 
 def ablate(pipeline,       # a `CocoGoldPipeline` (unused for over="model")
@@ -227,7 +284,7 @@ def plot_ablation(rows:list[dict]): # `ablate`'s rows
     fig.tight_layout()
     return fig
 
-# %% ../nbs/05_eval.ipynb #93cdd8c9
+# %% ../nbs/05_eval.ipynb #156220f1
 def show_examples(result:EvalResult,            # an `evaluate` result with its masks
                   dataset,                      # the dataset it evaluated
                   classes:list[str]|None=None,  # the classes to show; None: all
@@ -246,32 +303,37 @@ def show_examples(result:EvalResult,            # an `evaluate` result with its 
             titles.append(f"{c} {label}: {result.rows[k]['iou']:.2f}")
     return show_grid(images, masks, titles, ncols=3, size=size)
 
-# %% ../nbs/05_eval.ipynb #ca1b8e4c
+# %% ../nbs/05_eval.ipynb #a262058b
 @call_parse
 def eval_cli(model:str,                        # Hub id or local folder of a cocogold model
-             root:str,                         # COCO root (annotations/ and images/{split}/ or {split}2017/)
+             root:str,                         # COCO root (annotations/ and images/{split}/ or {split}2017/), or a refer root with --dataset
+             dataset:str=None,                 # a RefCOCO-family dataset under `root`: refcoco, refcoco+, refcocog or grefcoco
+             split_by:str="unc",               # with --dataset: unc, google or umd
+             images_dir:str=None,              # with --dataset: the train2014 images (default: found under root)
              split:str="val",                  # the split to evaluate
              annotations:str="instances",      # "instances" or "panoptic"
              categories:Annotated[str, "classes to evaluate (default: all in the file)", dict(nargs="*")]=None,
              seen:Annotated[str, "classes the model was trained on (default: the seed's fourteen)", dict(nargs="*")]=None,
-             n:int=500,                        # samples to evaluate
+             n:int=None,                       # samples to evaluate (default: 500 on COCO, every sentence of a RefCOCO-family split)
              size:int=512,                     # sample size in pixels
              num_inference_steps:Annotated[int, "denoising steps (default: the model's); several values run an ablation", dict(nargs="*")]=None,
              ensemble_size:Annotated[int, "ensemble sizes; several values run an ablation", dict(nargs="*")]=None,
              zoom:int=None,                    # zoom-in refinement rounds (default: the model's)
-             processing_resolution:int=0,      # processing resolution (0: the sample size)
+             processing_resolution:int=None,   # the long side the model sees (default: the sample size on COCO, the model's own on RefCOCO photos)
              absent_prob:float=0.0,            # share of prompts naming an absent class
              seed:int=0,                       # chooses the samples and seeds the start noise
              output_dir:str="eval",            # where results and pictures go
             ):
     "Evaluate a cocogold model on a COCO-format dataset; write results, a summary and pictures."
     try:
-        ds = CocoGoldDataset(root, split, annotations, categories=categories, size=size, absent_prob=absent_prob, seed=seed)
+        if dataset: ds = RefCocoDataset(root, dataset, split_by, split, size=None, images_dir=images_dir, seed=seed)
+        else: ds = CocoGoldDataset(root, split, annotations, categories=categories, size=size, absent_prob=absent_prob, seed=seed)
         pipe = load_pipeline(model)
     except (OSError, ValueError) as e: raise CliError(f"cocogold-eval: error: {e}")
     steps, ensembles = list(num_inference_steps or [None]), list(ensemble_size or [1])
     seen, out = DEFAULT_CATEGORIES if seen is None else list(seen), Path(output_dir)
-    kw = dict(n=n, seed=seed, zoom=zoom, processing_resolution=processing_resolution)
+    resolution = processing_resolution if processing_resolution is not None else (None if dataset else 0)
+    kw = dict(n=None if dataset and n is None else (n or 500), seed=seed, zoom=zoom, processing_resolution=resolution)
     result = evaluate(pipe, ds, num_inference_steps=steps[0], ensemble_size=ensembles[0], seen=seen, **kw)
     result.save(out)
     save_figure(show_examples(result, ds), out / "examples.png", dpi=80)

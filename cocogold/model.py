@@ -162,6 +162,16 @@ def prompt_list(prompt, # a string, or a list of strings
     return list(prompts)
 
 @patch
+def tokenize(self:CocoGoldPipeline,
+             prompt:str|list[str], # one prompt or a batch
+            ) -> torch.Tensor:     # [B,77] token ids
+    "Token ids of `prompt`, padded or truncated to the tokenizer's maximum length; a prompt longer than that is warned about."
+    prompts, n = prompt_list(prompt), self.tokenizer.model_max_length
+    for p, full in zip(prompts, self.tokenizer(prompts).input_ids):
+        if len(full) > n: warnings.warn(f"Prompt {p[:40]!r}... is {len(full)} tokens long; the text encoder reads the first {n}.")
+    return self.tokenizer(prompts, padding="max_length", max_length=n, truncation=True, return_tensors="pt").input_ids
+
+@patch
 def encode_prompt(self:CocoGoldPipeline,
                   prompt:str|list[str], # one prompt or a batch
                  ) -> torch.Tensor:     # [B,77,D] on the text encoder's device and dtype
@@ -169,11 +179,7 @@ def encode_prompt(self:CocoGoldPipeline,
     prompts, device = prompt_list(prompt), self.text_encoder.device
     missing = [p for p in dict.fromkeys(prompts) if (p, device) not in self._prompt_cache]
     if missing:
-        n = self.tokenizer.model_max_length
-        ids = self.tokenizer(missing, padding="max_length", max_length=n, truncation=True, return_tensors="pt").input_ids
-        for p, full in zip(missing, self.tokenizer(missing).input_ids):
-            if len(full) > n: warnings.warn(f"Prompt {p[:40]!r}... is {len(full)} tokens long; the text encoder reads the first {n}.")
-        with torch.no_grad(): embeds = self.text_encoder(ids.to(device))[0]  # [M,77,D]
+        with torch.no_grad(): embeds = self.text_encoder(self.tokenize(missing).to(device))[0]  # [M,77,D]
         self._prompt_cache.update({(p, device): e for p, e in zip(missing, embeds)})
     return torch.stack([self._prompt_cache[(p, device)] for p in prompts])
 
