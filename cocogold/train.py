@@ -21,6 +21,8 @@ from fastcore.docments import docments
 from jsonargparse import ActionConfigFile, ArgumentParser
 from peft import LoraConfig, get_peft_model
 from tqdm.auto import tqdm
+try: import bitsandbytes   # optional: the 8-bit Adam of optimizer="adam8bit" (CUDA)
+except ImportError: bitsandbytes = None
 from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, REFER_SPLITS, RefCocoDataset, _find_images_dir, load_refs, _refs_path
 from .eval import evaluate, show_examples
 from .masks import save_figure
@@ -164,8 +166,11 @@ class TrainConfig(CheckedConfig):
     # speed and memory
     mixed_precision:Literal["no", "fp16", "bf16"] = "no" # accelerate's mixed precision
     gradient_checkpointing:bool = False    # recompute activations in the backward pass (less memory, more time)
-    frozen_half_precision:bool = False     # VAE and text encoder in fp16/bf16 (with mixed precision)
+    frozen_half_precision:bool|None = None # frozen VAE and text encoder in the mixed-precision dtype; None: yes on CUDA when mixed_precision is set
     allow_tf32:bool = True                 # TF32 matrix products on CUDA
+    optimizer:Literal["adam", "adam8bit"] = "adam" # Adam (fused on CUDA), or bitsandbytes' 8-bit Adam (CUDA): a quarter of the optimizer's memory
+    lora_rank:int = 0                      # UNet LoRA adapters of this rank (peft), saved merged; 0: full fine-tuning (conv_in trains in full either way)
+    compile_unet:bool = False              # torch.compile the UNet
     num_workers:int = 4                    # data-loading processes
     cache_latents:bool = False             # encode every sample once (VAE frozen) instead of every step
     cache_epochs:int = 1                   # with cache_latents: distinct crop/prompt draws kept; epoch e re-uses draw e % cache_epochs
@@ -216,6 +221,7 @@ def _check_referring(self:TrainConfig):
         d, _, b_split = self.referring_val.partition("/"); b, _, split = b_split.partition("/")
         if f"{d}/{b}" not in pairs or split not in REFER_SPLITS[d][b]:
             raise ValueError(f"config key 'referring_val' is {self.referring_val!r}; expected dataset/split_by/split, e.g. 'refcoco/unc/val'.")
+    if self.lora_rank < 0: raise ValueError(f"config key 'lora_rank' is {self.lora_rank}; expected 0 (full fine-tuning) or a positive rank.")
     if self.train_text_encoder == "lora" and self.text_encoder_lora_rank < 1:
         raise ValueError(f"config key 'text_encoder_lora_rank' is {self.text_encoder_lora_rank}; expected a positive rank.")
 
@@ -422,6 +428,24 @@ def _training_data(cfg:TrainConfig, accelerator, vae, finished:bool):
                                          num_workers=0 if cfg.cache_latents else cfg.num_workers, persistent_workers=False)
     return train_ds, loader, val_ds, image_ids
 
+def _lora_unet(unet, rank:int):
+    "The UNet with LoRA adapters of `rank` on its attention projections (peft); conv_in, which reads the image latent, trains in full."
+    unet.requires_grad_(False)
+    config = LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian", target_modules=["to_q", "to_k", "to_v", "to_out.0"], modules_to_save=["conv_in"])
+    return get_peft_model(unet, config)
+
+def _frozen_dtype(cfg:TrainConfig, device:torch.device) -> torch.dtype:
+    "The frozen VAE's and text encoder's dtype: the mixed-precision one when `frozen_half_precision` asks, or by default on CUDA; else fp32."
+    half = cfg.frozen_half_precision if cfg.frozen_half_precision is not None else (device.type == "cuda" and cfg.mixed_precision != "no")
+    return {"fp16": torch.float16, "bf16": torch.bfloat16}.get(cfg.mixed_precision, torch.float32) if half else torch.float32
+
+def _optimizer_class(cfg:TrainConfig, device:torch.device) -> tuple:
+    "The optimizer class and its options: Adam, fused on CUDA, or bitsandbytes' 8-bit Adam — an error saying what is missing when it cannot run."
+    if cfg.optimizer == "adam": return torch.optim.Adam, dict(fused=device.type == "cuda")
+    if bitsandbytes is None: raise RuntimeError("optimizer='adam8bit' needs bitsandbytes (pip install bitsandbytes) and a CUDA GPU; use optimizer='adam'.")
+    if device.type != "cuda": raise RuntimeError(f"optimizer='adam8bit' needs a CUDA GPU, and this run is on {device}; use optimizer='adam'.")
+    return bitsandbytes.optim.Adam8bit, {}
+
 def _trainable_text_encoder(text_encoder, cfg:TrainConfig):
     "The text encoder made trainable: all of it, or LoRA adapters on its attention projections."
     if cfg.train_text_encoder == "lora":
@@ -435,22 +459,24 @@ def _trainable_text_encoder(text_encoder, cfg:TrainConfig):
 def set_up(cfg:TrainConfig, # the run's settings
           ) -> TrainingRun:
     "Step 1: the accelerator, the model (VAE frozen; the text encoder too unless it trains), the optimizer and schedule, and the data."
-    accelerator, pipe = _accelerator(cfg), base_pipeline(cfg)
-    frozen_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(cfg.mixed_precision, torch.float32) if cfg.frozen_half_precision else torch.float32
+    accelerator = _accelerator(cfg)
+    optimizer_class, optimizer_options = _optimizer_class(cfg, accelerator.device)   # an 8-bit Adam that cannot run fails now, before the model loads
+    pipe, frozen_dtype = base_pipeline(cfg), _frozen_dtype(cfg, accelerator.device)
     for m in (pipe.vae, pipe.text_encoder):
         m.requires_grad_(False); m.eval(); m.to(accelerator.device, dtype=frozen_dtype if m is pipe.vae or cfg.train_text_encoder == "no" else torch.float32)
     if cfg.gradient_checkpointing: pipe.unet.enable_gradient_checkpointing()
-    pipe.unet.train()
+    unet = (_lora_unet(pipe.unet, cfg.lora_rank) if cfg.lora_rank else pipe.unet).to(accelerator.device).train()
+    if cfg.compile_unet: unet = torch.compile(unet)
     text_encoder = _trainable_text_encoder(pipe.text_encoder, cfg) if cfg.train_text_encoder != "no" else None
     noise_scheduler = DDPMScheduler.from_config(pipe.scheduler.config, rescale_betas_zero_snr=cfg.rescale_betas_zero_snr,
                                                 timestep_spacing=cfg.timestep_spacing)
-    groups = [dict(params=list(pipe.unet.parameters()), lr=cfg.lr)]
+    groups = [dict(params=[p for p in unet.parameters() if p.requires_grad], lr=cfg.lr)]
     if text_encoder is not None: groups.append(dict(params=[p for p in text_encoder.parameters() if p.requires_grad], lr=cfg.text_encoder_lr or cfg.lr))
-    optimizer = torch.optim.Adam(groups, lr=cfg.lr)
+    optimizer = optimizer_class(groups, lr=cfg.lr, **optimizer_options)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg.lr_warmup_steps, cfg.lr_decay_steps, cfg.lr_final_ratio))
     start = latest_checkpoint(cfg.output_dir) if cfg.resume == "latest" else (Path(cfg.resume) if cfg.resume else None)
     train_ds, loader, val_ds, image_ids = _training_data(cfg, accelerator, pipe.vae, finished=checkpoint_step(start) >= cfg.max_steps)
-    unet, optimizer, loader = accelerator.prepare(pipe.unet, optimizer, loader)
+    unet, optimizer, loader = accelerator.prepare(unet, optimizer, loader)
     if text_encoder is not None: text_encoder = accelerator.prepare(text_encoder)
     accelerator.register_for_checkpointing(schedule)
     ema = EMAModel(accelerator.unwrap_model(unet).parameters(), decay=cfg.ema_decay) if cfg.ema_decay else None
@@ -528,7 +554,7 @@ def _validate(run:TrainingRun) -> dict:
     "Validation mIoU (1-step inference) and a picture grid saved under output_dir/validation."
     trained = [run.unet] + ([run.text_encoder] if run.text_encoder is not None else [])
     for m in trained: m.eval()
-    run.pipe.unet = run.accelerator.unwrap_model(run.unet)
+    run.pipe.unet = run.accelerator.unwrap_model(run.unet)   # a peft model with LoRA: the pipeline calls it as it would the UNet
     if run.text_encoder is not None: run.pipe.text_encoder = run.accelerator.unwrap_model(run.text_encoder); run.pipe._prompt_cache.clear()
     cfg, step = run.cfg, run.state["step"]
     result = evaluate(run.pipe, run.val_ds, n=min(cfg.validation_samples, len(run.val_ds)), num_inference_steps=1, seed=cfg.seed,
@@ -571,6 +597,9 @@ def save_final_model(run:TrainingRun, # a finished run
     if accelerator.is_main_process:
         trained = accelerator.unwrap_model(run.unet)
         if run.ema is not None: run.ema.copy_to(trained.parameters())
+        if run.cfg.lora_rank:   # the adapters on their own, then merged: the model loads without peft
+            trained.save_pretrained(run.out / "unet_lora")
+            trained = trained.merge_and_unload()
         run.pipe.unet = trained
         if run.text_encoder is not None: run.pipe.text_encoder = _final_text_encoder(run)
         if run.frozen_dtype != torch.float32: run.pipe.vae.to(dtype=torch.float32); run.pipe.text_encoder.to(dtype=torch.float32)
