@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from diffusers import AutoencoderKL, UNet2DConditionModel
 from fastcore.script import CliError, call_parse
 from typing import Annotated
-from .dataset import CocoGoldDataset, RefCocoDataset, make_synthetic_coco, make_synthetic_refcoco, SHAPE_CATEGORIES
+from .dataset import CocoGoldDataset, RefCocoDataset, make_synthetic_coco, make_synthetic_refcoco, SHAPE_CATEGORIES, _refs_path
 from .masks import DEFAULT_TOLERANCE, extract_mask, save_figure
 from .model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, default_device, encode_latents, tiny_components, widen_conv_in
 from .runs import atomic_write, checkpoint_step, latest_checkpoint, read_metrics, validation_curve
@@ -170,8 +170,8 @@ def make_referring_data(root,                            # the refer root of the
     "Write the recipe's synthetic refer datasets (split by unc) into `root`, skipping those already written."
     recipe, root = recipe or shapes_recipe(), Path(root)
     for dataset, (n, seed) in recipe.referring.items():
-        refs = root / dataset / ("grefs(unc).json" if dataset == "grefcoco" else "refs(unc).p")
-        if not refs.is_file(): make_synthetic_refcoco(root, n, dataset, seed=seed, size_range=tuple(recipe.image_sizes))   # the refs file comes last
+        try: _refs_path(root / dataset, dataset, "unc")   # written last: a cut-off dataset is written again
+        except FileNotFoundError: make_synthetic_refcoco(root, n, dataset, seed=seed, size_range=tuple(recipe.image_sizes))
     return root
 
 def _stage_finished(cfg:TrainConfig) -> bool:
@@ -235,9 +235,7 @@ def train_shapes_model(folder,                          # the working folder (re
 def finish_shapes_model(folder,                          # the working folder, its last stage trained
                         recipe:ShapesRecipe|None=None,   # None: `shapes_recipe()`
                         overrides:dict[str, dict]|None=None, # as given to `train_shapes_model`
-                        earlier:dict|None=None,          # a training.json whose validation curves stand in for stages with no logs in `folder`
                         started:float|None=None,         # `time.perf_counter()` when the run began (None: now)
-                        command:str="cocogold-demo --train", # recorded as how the model was made
                        ) -> Path:                        # folder/model
     "Choose the inference settings of the last stage's model on the validation split, and save it as folder/model with its training.json."
     recipe, folder, started = recipe or shapes_recipe(), Path(folder), started or time.perf_counter()
@@ -249,10 +247,10 @@ def finish_shapes_model(folder,                          # the working folder, i
     val = CocoGoldDataset(data, "val", size=recipe.search_size, absent_prob=last.absent_prob, **kw)
     best, scores = search_inference_settings(pipe, val, recipe, last.reserved_radius)
     pipe.register_to_config(tolerance=best["tolerance"], default_zoom=best["zoom"])
-    curve = lambda name, cfg: validation_curve(read_metrics(cfg.output_dir)) or (earlier or {}).get("val_curves", {}).get(name, [])
     record = dict(recipe=recipe.to_dict(), train_configs={k: c.to_dict() for k, c in stages.items()}, val_scores=scores, zoom=best["zoom"],
                   tolerance=best["tolerance"], vae_mask_ceiling=vae_mask_ceiling(pipe.vae, CocoGoldDataset(data, "val", size=last.size, **kw)),
-                  minutes_this_run=(time.perf_counter() - started) / 60, val_curves={k: curve(k, c) for k, c in stages.items()}, command=command)
+                  minutes_this_run=(time.perf_counter() - started) / 60,
+                  val_curves={k: validation_curve(read_metrics(c.output_dir)) for k, c in stages.items()}, command="cocogold-demo --train")
     with atomic_write(folder / "model") as staged:
         pipe.save_pretrained(staged)
         (staged / "training.json").write_text(json.dumps(record, indent=1))
@@ -268,7 +266,7 @@ def export_shapes_model(model_dir,  # a model made by `train_shapes_model`
         shutil.copy(Path(model_dir) / "training.json", staged / "training.json")
     return dest
 
-# %% ../nbs/06_demo.ipynb #a872953d
+# %% ../nbs/06_demo.ipynb #afc3feed
 SIZE_BINS = (0.025, 0.075, 0.2)  # edges of the object-size classes of the report: mask area / picture area
 
 def _by_size(rows:list[dict], side:int) -> dict[str, dict]:
@@ -299,7 +297,7 @@ def phrase_datasets(folder,                 # where the pictures are written
     if n_heldout: sets["held-out generator"] = make_heldout_shapes(Path(folder) / "heldout", n_images=n_heldout, seed=seed)
     return {name: RefCocoDataset(root, "grefcoco", "unc", "val", size=None) for name, root in sets.items()}
 
-# %% ../nbs/06_demo.ipynb #8f198616
+# %% ../nbs/06_demo.ipynb #358df0c9
 def _demo_report(result, by_steps:list, by_zoom:list, size:int, ensemble_size:int, search_resolution, phrases:dict|None=None) -> str:
     "report.md of a demo run: the headline, then tables by steps, zoom, object size and class."
     o, s = result.overall, result.settings
@@ -378,7 +376,7 @@ def run_demo(output_dir,                         # where report.md and examples.
                 by_zoom={r["zoom"]: dict(mIoU=r["mIoU"], absent_empty_rate=r["absent_empty_rate"], ms_per_mask=r["seconds_per_sample"] * 1000) for r in by_zoom},
                 phrases=phrases)
 
-# %% ../nbs/06_demo.ipynb #d9b3a54f
+# %% ../nbs/06_demo.ipynb #d818e708
 @call_parse
 def demo_cli(output_dir:str="cocogold-demo",       # folder for report.md and examples.png
              n:int=200,                            # validation samples

@@ -13,12 +13,12 @@ import numpy as np, torch
 from PIL import Image, ImageDraw, ImageFilter
 from pycocotools import mask as mask_utils
 from .dataset import REFERRING_COLORS, SHAPE_CATEGORIES, RefCocoDataset, _decode_segmentation, plural
-from .eval import EvalResult, mask_counts, referring_summary
+from .eval import EvalResult, mask_counts, markdown_table, referring_summary
 from .masks import show_grid
 
 # %% auto #0
-__all__ = ['HELDOUT_SUPERSAMPLE', 'PHRASE_TYPES', 'PHRASE_KINDS', 'make_heldout_shapes', 'phrase_type', 'class_baseline',
-           'phrase_report', 'phrase_table', 'show_phrases']
+__all__ = ['HELDOUT_SUPERSAMPLE', 'PHRASE_KINDS', 'make_heldout_shapes', 'phrase_type', 'class_baseline', 'phrase_report',
+           'phrase_table', 'show_phrases']
 
 # %% ../nbs/05a_phrases.ipynb #8f0179d1
 HELDOUT_SUPERSAMPLE = 4   # shapes are drawn at 4× and averaged down: soft edges, unlike pycocotools' rasteriser
@@ -205,7 +205,6 @@ _COLOUR_WORDS = "|".join(REFERRING_COLORS)
 _PHRASE_PATTERNS = [("class name", r"(?P<shape>[a-z ]+)"), ("the class name", r"the (?P<shape>[a-z ]+)"),
                     ("colour", rf"the (?:{_COLOUR_WORDS}) (?P<shape>[a-z ]+)"), ("size", r"the (?:big|small) (?P<shape>[a-z ]+)"),
                     ("position", r"the (?P<shape>[a-z ]+) (?:on the left|on the right|at the top|at the bottom)")]
-PHRASE_TYPES = ("class name", "the class name", "colour", "size", "position", "several")
 
 def phrase_type(sentence:str,                  # a prompt
                 categories=SHAPE_CATEGORIES,   # the class names of the grammar
@@ -249,19 +248,19 @@ def phrase_report(result:EvalResult,       # `evaluate` on `dataset` (any n)
                  ) -> dict[str, dict]:     # group -> n, oIoU, mIoU, N_acc and the baseline's oIoU and N_acc
     "The result scored by phrase kind, beside the class-name baseline on the same references."
     names = list(dataset.category_names.values())
-    groups = defaultdict(list)
+    groups = defaultdict(list)   # group -> (the model's row, the baseline's row) pairs; each baseline drawn once
     for r in result.rows:
         kind, _ = phrase_type(r["prompt"], names)
-        named = r["gt_area"] > 0
-        if kind == "class name": groups["class names" if named else "absent class names"].append(r)
+        pair, named = (r, _baseline_row(r, dataset)), r["gt_area"] > 0
+        if kind == "class name": groups["class names" if named else "absent class names"].append(pair)
         elif kind in PHRASE_KINDS:
-            groups[kind if named else "no-target phrases"].append(r)
-            if named: groups["phrases"].append(r)
-        else: groups[kind].append(r)
+            groups[kind if named else "no-target phrases"].append(pair)
+            if named: groups["phrases"].append(pair)
+        else: groups[kind].append(pair)
     order = ["class names", "absent class names", "the class name", *PHRASE_KINDS, "phrases", "no-target phrases", "several", "other"]
     report = {}
     for name in [g for g in order if g in groups]:
-        model, base = referring_summary(groups[name]), referring_summary([_baseline_row(r, dataset) for r in groups[name]])
+        model, base = (referring_summary(list(rows)) for rows in zip(*groups[name]))
         report[name] = dict(n=model["n"], oIoU=model["oIoU"], mIoU=model["mIoU"], N_acc=model["N_acc"],
                             baseline_oIoU=base["oIoU"], baseline_N_acc=base["N_acc"])
     return report
@@ -270,10 +269,9 @@ def phrase_table(report:dict[str, dict], # `phrase_report`'s
                  first:str="prompts",    # the label column's heading
                 ) -> str:
     "The report as a markdown table; a dash where a figure does not apply (oIoU of sentences naming nothing, N-acc of the others)."
-    cell = lambda v: "–" if isinstance(v, float) and math.isnan(v) else f"{v:.3f}" if isinstance(v, float) else v
-    cols = ["n", "oIoU", "mIoU", "N_acc", "baseline_oIoU", "baseline_N_acc"]
-    head = "| " + " | ".join([first, "n", "oIoU", "mIoU", "N-acc", "baseline oIoU", "baseline N-acc"]) + " |"
-    return "\n".join([head, "|" + "---|" * (len(cols) + 1)] + [f"| {k} | " + " | ".join(str(cell(v[c])) for c in cols) + " |" for k, v in report.items()])
+    dash = lambda v: "–" if isinstance(v, float) and math.isnan(v) else v
+    return markdown_table({k: {c: dash(v) for c, v in g.items()} for k, g in report.items()}, first,
+                          ["n", "oIoU", "mIoU", "N_acc", "baseline_oIoU", "baseline_N_acc"])
 
 # %% ../nbs/05a_phrases.ipynb #85005826
 def show_phrases(result:EvalResult,          # `evaluate` on `dataset` with its masks
