@@ -10,7 +10,7 @@ import json, math, pickle, re, warnings, zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 import numpy as np, torch
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 import pycocotools.mask as mask_utils
 from fastcore.basics import patch
 from .masks import desaturate, paint_mask
@@ -72,10 +72,91 @@ def _textured_background(h, w, rng) -> np.ndarray:
         img = c0 + rng.normal(0, 0.15, (h, w, 3))
     return np.clip(img + rng.normal(0, 0.04, (h, w, 3)), 0, 1)
 
-# %% ../nbs/00_dataset.ipynb #46f6f112
-def _draw_scene(h:int, w:int, rng, categories, radius_range) -> tuple[np.ndarray, list, np.ndarray]:
+# %% ../nbs/00_dataset.ipynb #b248057b
+def _rotated(points, cx:float, cy:float, angle:float) -> list[float]:
+    "A flat COCO polygon of (x, y) offsets `points` turned by `angle` about (cx, cy)."
+    c, s = math.cos(angle), math.sin(angle)
+    return [v for x, y in points for v in (cx + c * x - s * y, cy + s * x + c * y)]
+
+def _varied_polygons(kind:str, cx:float, cy:float, r:float, rng) -> list[list[float]]:
+    "COCO polygons of a shape of class `kind` in any plausible pose and proportion, about (cx, cy) within radius `r`."
+    angle, arc = rng.uniform(0, 2 * math.pi), lambda a0, a1, n: np.linspace(a0, a1, n)
+    if kind == "circle":                             # an ellipse, axes 1 : 0.8–1
+        b = r * rng.uniform(0.8, 1.0)
+        return [_rotated([(r * math.cos(t), b * math.sin(t)) for t in arc(0, 2 * math.pi, 40)[:-1]], cx, cy, angle)]
+    if kind == "square":                             # sides 1 : 0.85–1, corners rounded up to 30 % of the half side
+        a = r / math.sqrt(2); b = a * rng.uniform(0.85, 1.0); q = rng.uniform(0, 0.3) * b
+        corners = [(a - q, b - q), (q - a, b - q), (q - a, q - b), (a - q, q - b)]   # the arcs' centres, counter-clockwise
+        return [_rotated([(x + q * math.cos(t), y + q * math.sin(t)) for k, (x, y) in enumerate(corners)
+                          for t in arc(k * math.pi / 2, (k + 1) * math.pi / 2, 5)], cx, cy, angle)]
+    if kind == "triangle":                           # vertices on the circle, arcs ≥ 60°: every angle ≥ 30°
+        arcs = 60 + 180 * rng.dirichlet([2, 2, 2])
+        ts = np.radians(np.cumsum(arcs))
+        return [_rotated([(r * math.cos(t), r * math.sin(t)) for t in ts], cx, cy, angle)]
+    if kind == "star":                               # 5–7 points, inner radius 35–60 % of the outer
+        n, inner = int(rng.integers(5, 8)), rng.uniform(0.35, 0.6)
+        radii = [r * (1 if k % 2 == 0 else inner) * rng.uniform(0.9, 1.0) for k in range(2 * n)]
+        return [_rotated([(q * math.cos(math.pi * k / n), q * math.sin(math.pi * k / n)) for k, q in enumerate(radii)], cx, cy, angle)]
+    if kind == "cross":                              # two bars, each its own half-width and arm lengths
+        bars = []
+        for turn in (0, 0.5 * math.pi):
+            w = r * rng.uniform(0.2, 0.45); l0, l1 = math.sqrt(r * r - w * w) * rng.uniform(0.65, 1.0, 2)   # inside the radius
+            bars.append(_rotated([(-l0, -w), (l1, -w), (l1, w), (-l0, w)], cx, cy, angle + turn))
+        return bars
+    raise ValueError(f"unknown shape {kind!r}; expected one of {SHAPE_CATEGORIES}.")
+
+def _varied_background(h:int, w:int, rng) -> np.ndarray:
+    "A float [h,w,3] background: one of the four plain styles, or rings about a point, line clutter, or a two-tone split."
+    style = int(rng.integers(7))
+    if style < 4: return _textured_background(h, w, rng)
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    c0, c1 = rng.uniform(0.1, 0.8, 3), rng.uniform(0.1, 0.8, 3)
+    if style == 4:                                   # soft rings about a random point
+        d = np.hypot(x - rng.uniform(0, 1), y - rng.uniform(0, 1))
+        img = c0 + (c1 - c0) * (0.5 + 0.5 * np.cos(2 * np.pi * rng.uniform(2, 8) * d))[..., None]
+    elif style == 5:                                 # thin lines of many colours over a plain ground
+        canvas = Image.fromarray((np.broadcast_to(c0, (h, w, 3)) * 255).astype(np.uint8))
+        draw = ImageDraw.Draw(canvas)
+        for _ in range(int(rng.integers(3, 12))):
+            draw.line([tuple(rng.uniform(0, 1, 2) * (w, h)), tuple(rng.uniform(0, 1, 2) * (w, h))], fill=tuple(int(v) for v in rng.uniform(25, 205, 3)), width=1)
+        img = np.asarray(canvas) / 255
+    else:                                            # two tones split by a tilted line
+        t = np.cos(rng.uniform(0, 2 * np.pi)) * (x - 0.5) + np.sin(rng.uniform(0, 2 * np.pi)) * (y - 0.5)
+        img = np.where((t > rng.uniform(-0.2, 0.2))[..., None], c0, c1)
+    return np.clip(img + rng.normal(0, 0.04, (h, w, 3)), 0, 1)
+
+def _eroded(mask:np.ndarray, px:int) -> np.ndarray:
+    "`mask` shrunk by `px` pixels (4-neighbourhood)."
+    m = mask.copy()
+    for _ in range(px):
+        p = np.pad(m, 1)
+        m = m & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+    return m
+
+def _paint_varied(pixels:np.ndarray, mask:np.ndarray, color:np.ndarray, rng, spread:float=0.25, outline_color=None):
+    "Fill `mask` of `pixels` in place: flat `color`, a gradient from it to a shade at most `spread` away, or flat with a 1–2 px outline."
+    style = rng.choice(3, p=[0.5, 0.3, 0.2])
+    if style == 1:
+        ys, xs = np.nonzero(mask)
+        theta = rng.uniform(0, 2 * np.pi)
+        t = np.cos(theta) * xs + np.sin(theta) * ys
+        t = ((t - t.min()) / (np.ptp(t) + 1e-6))[:, None]
+        other = np.clip(color + rng.uniform(-spread, spread, 3), 0.05, 0.9)
+        pixels[ys, xs] = color + (other - color) * t
+        return
+    pixels[mask] = color
+    if style == 2:
+        line = outline_color if outline_color is not None else rng.uniform(0.05, 0.9, 3)
+        pixels[mask & ~_eroded(mask, int(rng.integers(1, 3)))] = line
+
+def _soften(image:Image.Image, rng) -> Image.Image:
+    "Half of the time, `image` blurred by a radius of 0.3–0.8 px, as a drawing with soft edges."
+    return image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8))) if rng.random() < 0.5 else image
+
+# %% ../nbs/00_dataset.ipynb #ff674737
+def _draw_scene(h:int, w:int, rng, categories, radius_range, varied:bool=False) -> tuple[np.ndarray, list, np.ndarray]:
     "Pixels [h,w,3] in [0,1], segments (class, polygons or None, iscrowd, drawn mask) and the label map (0 = unlabeled, k = segment k) of one picture."
-    pixels, short = _textured_background(h, w, rng), min(h, w)
+    pixels, short = (_varied_background if varied else _textured_background)(h, w, rng), min(h, w)
     ground = np.zeros((h, w), bool); ground[int(h * 0.85):] = True
     segments = [("ground", None, 0, ground)]
     if rng.random() < 0.5:                                      # a near-white blob no one annotates
@@ -92,12 +173,15 @@ def _draw_scene(h:int, w:int, rng, categories, radius_range) -> tuple[np.ndarray
     for kind in rng.choice(categories, size=rng.integers(1, min(4, len(categories)), endpoint=True), replace=False):
         r = rng.uniform(*radius_range) * short
         cx, cy = rng.uniform(0.1 * w, 0.9 * w), rng.uniform(0.1 * h, 0.9 * h)
-        polygons = _shape_polygons(str(kind), cx, cy, r, rng)
+        polygons = (_varied_polygons if varied and rng.random() < 0.75 else _shape_polygons)(str(kind), cx, cy, r, rng)
         segments.append((str(kind), polygons, 0, _rasterize(polygons, h, w)))
     label = np.zeros((h, w), np.int32)
     for k, (kind, polygons, crowd, m) in enumerate(segments, start=1):   # later segments occlude earlier ones
         label[m] = k
-        if kind != "ground": pixels[m] = rng.uniform(0, 1, 3) * 0.8 + 0.1 if not crowd else rng.uniform(0.2, 0.8, 3)
+        if kind == "ground": continue
+        color = rng.uniform(0, 1, 3) * 0.8 + 0.1 if not crowd else rng.uniform(0.2, 0.8, 3)
+        if varied and not crowd: _paint_varied(pixels, m, color, rng)
+        else: pixels[m] = color
     return np.clip(pixels + rng.normal(0, 0.02, pixels.shape), 0, 1), segments, label
 
 def _annotate_scene(segments:list, label:np.ndarray, image_id:int, first_ann_id:int, cat_id:dict) -> tuple[list, list, np.ndarray]:
@@ -123,7 +207,7 @@ def _annotate_scene(segments:list, label:np.ndarray, image_id:int, first_ann_id:
         segments_info.append(dict(id=segment_id, category_id=cat_id[kind], iscrowd=int(crowd), bbox=bbox, area=int(visible.sum())))
     return instances, segments_info, pan
 
-# %% ../nbs/00_dataset.ipynb #e5938c73
+# %% ../nbs/00_dataset.ipynb #31652a59
 def _first_image_id(split:str) -> int:
     "The first image id of a synthetic split: 1 for train, a range of its own for every other split, so ids never repeat across splits (as COCO's do not)."
     return 1 if split == "train" else 1 + 10**6 * (zlib.crc32(split.encode()) % 999 + 1)
@@ -141,6 +225,7 @@ def make_synthetic_coco(root,                        # folder to write the COCO 
                         radius_range=(0.08, 0.3),    # shape radius as a fraction of the image's short side
                         categories=SHAPE_CATEGORIES, # shape classes to draw (a subset of SHAPE_CATEGORIES)
                         degenerate:bool=False,       # add annotations a loader must drop (< 3 points, zero area)
+                        varied:bool=False,           # shapes in any pose and proportion, gradient and outlined fills, soft edges, more backgrounds
                        ) -> Path:                    # `root`
     "Write a COCO-format root (JPEGs, instances JSON, panoptic JSON + PNGs) of shapes on textured backgrounds."
     root, rng, first_id = Path(root), np.random.default_rng(seed), _first_image_id(split)
@@ -153,8 +238,9 @@ def make_synthetic_coco(root,                        # folder to write the COCO 
     images, instances, panoptic = [], [], []
     for i in range(n_images):
         image_id, h, w = first_id + i, *(int(v) for v in rng.integers(*size_range, size=2, endpoint=True))
-        pixels, segments, label = _draw_scene(h, w, rng, categories, radius_range)
+        pixels, segments, label = _draw_scene(h, w, rng, categories, radius_range, varied)
         image = Image.fromarray((pixels * 255).astype(np.uint8))
+        if varied: image = _soften(image, rng)
         if i == n_images - 1: image = image.convert("L")           # one grayscale JPEG, as in real COCO
         image.save(img_dir / f"{image_id:012d}.jpg", quality=92)
         images.append(dict(id=image_id, file_name=f"{image_id:012d}.jpg", height=h, width=w))
@@ -168,7 +254,7 @@ def make_synthetic_coco(root,                        # folder to write the COCO 
     (ann_dir / f"panoptic_{split}2017.json").write_text(json.dumps(dict(info=info, images=images, annotations=panoptic, categories=cats)))
     return root
 
-# %% ../nbs/00_dataset.ipynb #e5e23aa6
+# %% ../nbs/00_dataset.ipynb #e315de3e
 def _find_images_dir(root:Path, split:str) -> Path:
     "The image folder of `split`: images/{split}/, {split}2017/ or images/{split}2017/ under `root`."
     for d in (root / "images" / split, root / f"{split}2017", root / "images" / f"{split}2017"):
@@ -196,7 +282,7 @@ def _polygon_ok(seg) -> bool:
             if abs(np.dot(xs, np.roll(ys, 1)) - np.dot(ys, np.roll(xs, 1))) > 0: return True
     return False
 
-# %% ../nbs/00_dataset.ipynb #5f8dabe2
+# %% ../nbs/00_dataset.ipynb #5fa38533
 class CocoGoldDataset(torch.utils.data.Dataset):
     "COCO (instances or panoptic) as (image crop, prompt, class mask, painted target) samples."
     def __init__(self,
@@ -240,7 +326,7 @@ class CocoGoldDataset(torch.utils.data.Dataset):
 
     def __len__(self): return len(self.records)
 
-# %% ../nbs/00_dataset.ipynb #5ab83d85
+# %% ../nbs/00_dataset.ipynb #43a07659
 @patch
 def _select_categories(self:CocoGoldDataset, cats:list[dict], categories, include_stuff) -> dict[int, str]:
     "Category id -> name of the classes to draw, checked against the file's."
@@ -285,7 +371,7 @@ def __repr__(self:CocoGoldDataset) -> str:
     return (f"CocoGoldDataset({self.annotations}, split={self.split!r}, {len(self)} images, "
             f"{len(self.categories)} classes, size={self.size}; dropped {dropped}{failed})")
 
-# %% ../nbs/00_dataset.ipynb #d133f86d
+# %% ../nbs/00_dataset.ipynb #3ff8d50d
 def _box_inside(bbox, crop) -> float:
     "Fraction of the box (x,y,w,h) that lies inside the crop (x0,y0,x1,y1)."
     x, y, w, h = bbox
@@ -353,7 +439,7 @@ def _with_prompt(self:CocoGoldDataset, plan:dict, rng) -> dict:
     names = [name] + ([alternatives] if isinstance(alternatives, str) else list(alternatives))
     return plan | dict(name=name, prompt=self.prompt_template.format(names[rng.integers(len(names))]))
 
-# %% ../nbs/00_dataset.ipynb #4d3461b8
+# %% ../nbs/00_dataset.ipynb #a728e8e8
 def _decode_segmentation(seg, h:int, w:int) -> np.ndarray:
     "A COCO segmentation (polygons, uncompressed or compressed RLE) as a bool [h,w] mask."
     if isinstance(seg, list): rle = mask_utils.merge(mask_utils.frPyObjects(seg, h, w))
@@ -395,7 +481,7 @@ def _load_crop(self:CocoGoldDataset, rec:dict, crop) -> torch.Tensor:
     "The crop of the record's image as float [3,S,S] in [-1,1] (any PIL mode converted to RGB)."
     return _pixels(_open_rgb(self.images_dir / rec["file"]).resize((self.size, self.size), Image.BILINEAR, box=crop))
 
-# %% ../nbs/00_dataset.ipynb #283e51ae
+# %% ../nbs/00_dataset.ipynb #d852e52e
 def _sample_or_replacement(dataset, index:int, draw) -> dict:
     "`draw(i, attempt)` for `index` or, where its image cannot be read, for other indices drawn from (seed, epoch, index, attempt)."
     if not -len(dataset) <= index < len(dataset): raise IndexError(f"index {index} is out of range for {len(dataset)} samples.")
@@ -426,7 +512,7 @@ def _sample(self:CocoGoldDataset, index:int, attempt:int=0) -> dict:
 @patch
 def __getitem__(self:CocoGoldDataset, index:int) -> dict: return _sample_or_replacement(self, index, self._sample)
 
-# %% ../nbs/00_dataset.ipynb #203785b1
+# %% ../nbs/00_dataset.ipynb #6b2513fa
 def class_histogram(ds:CocoGoldDataset, # the dataset at its current epoch
                     n:int|None=None,    # the first `n` samples; None: all
                    ) -> Counter:
@@ -447,13 +533,13 @@ def plot_class_histogram(counts:Counter, # `class_histogram`'s counts
     ax.barh(names[::-1], values[::-1]); ax.set_xlabel("samples"); ax.set_title(title)
     return ax
 
-# %% ../nbs/00_dataset.ipynb #b040e92d
+# %% ../nbs/00_dataset.ipynb #a80a005c
 REFER_SPLITS = {"refcoco": {"unc": ("train", "val", "testA", "testB"), "google": ("train", "val")},
                 "refcoco+": {"unc": ("train", "val", "testA", "testB")},
                 "refcocog": {"google": ("train", "val"), "umd": ("train", "val", "test")},
                 "grefcoco": {"unc": ("train", "val", "testA", "testB")}}
 
-# %% ../nbs/00_dataset.ipynb #e4fe0418
+# %% ../nbs/00_dataset.ipynb #aa69723c
 class _PlainUnpickler(pickle.Unpickler):
     "An unpickler of plain containers and scalars: any global (a class, a function) is refused before it is looked up."
     def __init__(self, file, path):
@@ -480,7 +566,7 @@ def load_refs(path, # a refs pickle (refs(unc).p, ...) or gRefCOCO's grefs(unc).
         raise ValueError(f"refs file {str(path)!r} holds a {type(refs).__name__}; expected a list of refs (dicts).")
     return refs
 
-# %% ../nbs/00_dataset.ipynb #6c5c7dd5
+# %% ../nbs/00_dataset.ipynb #b07ddcec
 REFERRING_COLORS = {"red": (210, 40, 40), "green": (40, 170, 60), "blue": (50, 70, 210),
                     "yellow": (230, 210, 50), "purple": (140, 60, 180), "orange": (240, 140, 40)}
 
@@ -488,8 +574,8 @@ def _shade(name:str, rng) -> np.ndarray:
     "An RGB colour in [0,1] a person would still call `name`: its prototype, each channel moved by up to ±20."
     return np.clip(np.array(REFERRING_COLORS[name]) + rng.integers(-20, 21, 3), 0, 255) / 255
 
-def _place_shapes(h:int, w:int, rng, categories, radius_range, tries:int=60) -> list[dict]:
-    "Two or three shapes of one class (sometimes one more of another), non-overlapping, each with a colour name unique in its class."
+def _place_shapes(h:int, w:int, rng, categories, radius_range, tries:int=60, varied:bool=False) -> list[dict]:
+    "Two or three shapes of one class (sometimes one more of another), non-overlapping, each with a colour name unique in its class; with `varied`, in any pose and proportion."
     kinds = [str(rng.choice(categories))] * int(rng.integers(2, 4))
     if rng.random() < 0.5: kinds.append(str(rng.choice([c for c in categories if c != kinds[0]])))
     shapes, short = [], min(h, w)
@@ -501,10 +587,12 @@ def _place_shapes(h:int, w:int, rng, categories, radius_range, tries:int=60) -> 
             if all(math.hypot(cx - s["cx"], cy - s["cy"]) > r + s["r"] + 2 for s in shapes): break
         else: continue                                             # no room left: fewer shapes
         color = str(rng.choice([c for c in REFERRING_COLORS if c not in used]))
-        shapes.append(dict(kind=kind, r=r, cx=cx, cy=cy, color=color, polygons=_shape_polygons(kind, cx, cy, r, rng)))
+        polygons = (_varied_polygons if varied and rng.random() < 0.75 else _shape_polygons)(kind, cx, cy, r, rng)
+        shapes.append(dict(kind=kind, r=r, cx=cx, cy=cy, color=color, polygons=polygons,
+                           size=math.sqrt(_rasterize(polygons, h, w).sum()) if varied else r))   # linear size: proportions vary when varied
     return shapes
 
-# %% ../nbs/00_dataset.ipynb #23efcbca
+# %% ../nbs/00_dataset.ipynb #0954d713
 def plural(noun:str) -> str: # a class name
     "The English plural of a class name: crosses, circles, buses."
     return noun + ("es" if re.search(r"(s|x|z|ch|sh)$", noun) else "s")
@@ -518,8 +606,8 @@ def _expressions(shapes:list[dict], w:int, h:int, rng, generalised:bool) -> list
         for i in same: named(f"the {shapes[i]['color']} {kind}", [i])
         if len(same) == 1: named(f"the {kind}", same)
         if len(same) == 2:
-            a, b = sorted(same, key=lambda i: shapes[i]["r"])
-            if shapes[b]["r"] >= 1.5 * shapes[a]["r"]: named(f"the big {kind}", [b]); named(f"the small {kind}", [a])
+            a, b = sorted(same, key=lambda i: shapes[i]["size"])
+            if shapes[b]["size"] >= 1.5 * shapes[a]["size"]: named(f"the big {kind}", [b]); named(f"the small {kind}", [a])
             left, right = sorted(same, key=lambda i: shapes[i]["cx"])
             if shapes[right]["cx"] - shapes[left]["cx"] >= 0.25 * w: named(f"the {kind} on the left", [left]); named(f"the {kind} on the right", [right])
             top, bottom = sorted(same, key=lambda i: shapes[i]["cy"])
@@ -530,7 +618,7 @@ def _expressions(shapes:list[dict], w:int, h:int, rng, generalised:bool) -> list
             named(f"the {rng.choice(absent)} {kind}", [])
     return out
 
-# %% ../nbs/00_dataset.ipynb #cab8c36e
+# %% ../nbs/00_dataset.ipynb #d1bd0bdf
 def _refer_split(i:int, split_by:str) -> str:
     "The split of the i-th synthetic picture: every split gets pictures, most go to train."
     splits = {"unc": ("train",) * 6 + ("val", "testA", "testB"), "google": ("train",) * 3 + ("val",), "umd": ("train",) * 4 + ("val", "test")}[split_by]
@@ -564,7 +652,7 @@ def _scene_refs(anns, expressions, image_id:int, split:str, first_ref_id:int, fi
                          file_name=f"COCO_train2014_{image_id:012d}_{ann_ids[0]}.jpg"))
     return refs
 
-# %% ../nbs/00_dataset.ipynb #3b8b2676
+# %% ../nbs/00_dataset.ipynb #0477ff43
 def make_synthetic_refcoco(root,                       # the refer root to write into
                            n_images:int=18,            # pictures
                            dataset:str="refcoco",      # "refcoco", "refcoco+", "refcocog" or "grefcoco"
@@ -573,6 +661,7 @@ def make_synthetic_refcoco(root,                       # the refer root to write
                            size_range=(96, 160),       # width and height are drawn apart in this range
                            radius_range=(0.08, 0.2),   # shape radius as a fraction of the short side
                            categories=SHAPE_CATEGORIES,
+                           varied:bool=False,          # as `make_synthetic_coco`'s; fills keep to shades of their colour's name
                           ) -> Path:                   # `root`
     "Write a refer-API root of shapes scenes: instances.json, the refs file and train2014-named JPEGs."
     if split_by not in REFER_SPLITS.get(dataset, {}):
@@ -587,10 +676,13 @@ def make_synthetic_refcoco(root,                       # the refer root to write
     for i in range(n_images):   # a picture depends on (seed, i) alone: every dataset of a root shares its train2014 pictures, as the real ones do
         rng = np.random.default_rng([seed, i])
         image_id, h, w = i + 1, *(int(v) for v in rng.integers(*size_range, size=2, endpoint=True))
-        pixels, shapes = _textured_background(h, w, rng), _place_shapes(h, w, rng, categories, radius_range)
-        for s in shapes: pixels[_rasterize(s["polygons"], h, w)] = _shade(s["color"], rng)
-        file_name = f"COCO_train2014_{image_id:012d}.jpg"
-        Image.fromarray((np.clip(pixels + rng.normal(0, 0.02, pixels.shape), 0, 1) * 255).astype(np.uint8)).save(img_dir / file_name, quality=92)
+        pixels = (_varied_background if varied else _textured_background)(h, w, rng)
+        shapes = _place_shapes(h, w, rng, categories, radius_range, varied=varied)
+        for s in shapes:
+            if varied: _paint_varied(pixels, _rasterize(s["polygons"], h, w), _shade(s["color"], rng), rng, spread=0.06)
+            else: pixels[_rasterize(s["polygons"], h, w)] = _shade(s["color"], rng)
+        file_name, image = f"COCO_train2014_{image_id:012d}.jpg", Image.fromarray((np.clip(pixels + rng.normal(0, 0.02, pixels.shape), 0, 1) * 255).astype(np.uint8))
+        (_soften(image, rng) if varied else image).save(img_dir / file_name, quality=92)
         images.append(dict(id=image_id, file_name=file_name, height=h, width=w))
         scene = _scene_annotations(shapes, h, w, image_id, len(anns) + 1, cat_id)
         expressions = _expressions(shapes, w, h, np.random.default_rng([seed, i, 1]), generalised)
@@ -601,7 +693,7 @@ def make_synthetic_refcoco(root,                       # the refer root to write
     else: (root / dataset / f"refs({split_by}).p").write_bytes(pickle.dumps(refs, protocol=2))
     return root
 
-# %% ../nbs/00_dataset.ipynb #0c4ccbf5
+# %% ../nbs/00_dataset.ipynb #d6f4c4fc
 _MIRROR = {"left": "right", "right": "left", "leftmost": "rightmost", "rightmost": "leftmost"}
 
 def swap_left_right(sentence:str) -> str: # the sentence with left ↔ right (and leftmost ↔ rightmost), capitals kept
@@ -611,7 +703,7 @@ def swap_left_right(sentence:str) -> str: # the sentence with left ↔ right (an
         return word.capitalize() if m.group(0)[0].isupper() else word
     return re.sub(r"\b(leftmost|rightmost|left|right)\b", mirror, sentence, flags=re.IGNORECASE)
 
-# %% ../nbs/00_dataset.ipynb #34b81ca4
+# %% ../nbs/00_dataset.ipynb #77eb3450
 def _refs_path(folder:Path, dataset:str, split_by:str) -> Path:
     "The refs file of `dataset` split by `split_by` in `folder`; the error names the files looked for."
     candidates = [folder / f"grefs({split_by}).json", folder / f"grefs({split_by}).p"] if dataset == "grefcoco" else [folder / f"refs({split_by}).p"]
@@ -627,7 +719,7 @@ def _refer_images_dir(root:Path, images_dir) -> Path:
         if c.is_dir(): return c
     raise FileNotFoundError(f"No train2014 image folder: expected {' or '.join(repr(str(c)) for c in candidates)}; pass images_dir= to name another.")
 
-# %% ../nbs/00_dataset.ipynb #ba368696
+# %% ../nbs/00_dataset.ipynb #1b707f0a
 class RefCocoDataset(torch.utils.data.Dataset):
     "A RefCOCO-family split (RefCOCO, RefCOCO+, RefCOCOg, gRefCOCO) as samples, one per sentence."
     def __init__(self,
@@ -664,7 +756,7 @@ class RefCocoDataset(torch.utils.data.Dataset):
 
     def __len__(self): return len(self.samples)
 
-# %% ../nbs/00_dataset.ipynb #d7ce31b2
+# %% ../nbs/00_dataset.ipynb #ce174a82
 @patch
 def _build_index(self:RefCocoDataset, instances:dict, refs:list, no_target):
     "One sample per sentence of the split's refs; refs pointing at missing annotations are counted in `dropped` and skipped."
@@ -696,7 +788,7 @@ def __repr__(self:RefCocoDataset) -> str:
             f"{len({s['ref_id'] for s in self.samples})} refs on {len({s['image_id'] for s in self.samples})} images, "
             f"size={self.size}; dropped {dropped})")
 
-# %% ../nbs/00_dataset.ipynb #319ed864
+# %% ../nbs/00_dataset.ipynb #3b7bb917
 @patch
 def _view(self:RefCocoDataset, w:int, h:int, box, rng) -> tuple[int, int, int, int]:
     "A square window (x0,y0,x1,y1), possibly reaching past the photo (letterbox), holding `box` (x0,y0,x1,y1; None: no referent) whole."

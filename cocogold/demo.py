@@ -130,6 +130,11 @@ class ShapesRecipe(CheckedConfig):
     seed:int                        # seeds the VAE's initialisation and pretraining
     search_resolution:int|None = None # with zoom: look again at this resolution where the first pass is empty (None: off)
     referring:dict[str, list[int]] = field(default_factory=dict) # refer datasets written by make_synthetic_refcoco: name -> [pictures, seed]
+    varied:list[str] = field(default_factory=list) # splits and refer datasets drawn with `varied=True`
+
+    def check(self):
+        if unknown := [n for n in self.varied if n not in self.splits and n not in self.referring]:
+            raise ValueError(f"varied={unknown}: not splits or refer datasets of the recipe, which are {[*self.splits, *self.referring]}.")
 
 def shapes_recipe(**changes, # keys of the recipe to change, e.g. vae_steps=4
                  ) -> ShapesRecipe:
@@ -161,7 +166,7 @@ def make_shapes_data(folder,                          # the working folder; pict
         raise ValueError(f"splits={sorted(unknown)} are not splits of this recipe; expected some of {list(recipe.splits)}.")
     for split, (n, seed) in recipe.splits.items():
         if (splits is None or split in splits) and not (data / "annotations" / f"panoptic_{split}2017.json").is_file():
-            make_synthetic_coco(data, n, split, seed=seed, size_range=tuple(recipe.image_sizes))   # the JSONs come last: a cut-off split is rewritten
+            make_synthetic_coco(data, n, split, seed=seed, size_range=tuple(recipe.image_sizes), varied=split in recipe.varied)   # the JSONs come last: a cut-off split is rewritten
     return data
 
 def make_referring_data(root,                            # the refer root of the stages that read expressions
@@ -171,7 +176,7 @@ def make_referring_data(root,                            # the refer root of the
     recipe, root = recipe or shapes_recipe(), Path(root)
     for dataset, (n, seed) in recipe.referring.items():
         try: _refs_path(root / dataset, dataset, "unc")   # written last: a cut-off dataset is written again
-        except FileNotFoundError: make_synthetic_refcoco(root, n, dataset, seed=seed, size_range=tuple(recipe.image_sizes))
+        except FileNotFoundError: make_synthetic_refcoco(root, n, dataset, seed=seed, size_range=tuple(recipe.image_sizes), varied=dataset in recipe.varied)
     return root
 
 def _stage_finished(cfg:TrainConfig) -> bool:
