@@ -133,7 +133,7 @@ def _eroded(mask:np.ndarray, px:int) -> np.ndarray:
         m = m & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
     return m
 
-def _paint_varied(pixels:np.ndarray, mask:np.ndarray, color:np.ndarray, rng, spread:float=0.25, outline_color=None):
+def _paint_varied(pixels:np.ndarray, mask:np.ndarray, color:np.ndarray, rng, spread:float=0.25):
     "Fill `mask` of `pixels` in place: flat `color`, a gradient from it to a shade at most `spread` away, or flat with a 1–2 px outline."
     style = rng.choice(3, p=[0.5, 0.3, 0.2])
     if style == 1:
@@ -146,7 +146,7 @@ def _paint_varied(pixels:np.ndarray, mask:np.ndarray, color:np.ndarray, rng, spr
         return
     pixels[mask] = color
     if style == 2:
-        line = outline_color if outline_color is not None else rng.uniform(0.05, 0.9, 3)
+        line = rng.uniform(0.05, 0.9, 3)
         pixels[mask & ~_eroded(mask, int(rng.integers(1, 3)))] = line
 
 def _soften(image:Image.Image, rng) -> Image.Image:
