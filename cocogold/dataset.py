@@ -53,6 +53,16 @@ def _uncompressed_rle(mask:np.ndarray) -> dict:
     counts = np.diff(np.concatenate([[0], edges])).tolist()
     return {"size": list(mask.shape), "counts": counts}
 
+def _compressed_rle(mask:np.ndarray) -> dict:
+    "COCO's compressed RLE of a bool mask, its counts as a JSON string."
+    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return {"size": rle["size"], "counts": rle["counts"].decode()}
+
+def _bbox(mask:np.ndarray) -> list[int]:
+    "COCO's [x, y, width, height] box of a non-empty bool mask."
+    ys, xs = np.nonzero(mask)
+    return [int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]
+
 def _textured_background(h, w, rng) -> np.ndarray:
     "A float [h,w,3] background in [0,1]: a random gradient with stripes, a checkerboard, blotches or plain noise."
     y, x = np.mgrid[0:h, 0:w] / max(h, w)
@@ -80,15 +90,15 @@ def _rotated(points, cx:float, cy:float, angle:float) -> list[float]:
 
 def _varied_polygons(kind:str, cx:float, cy:float, r:float, rng) -> list[list[float]]:
     "COCO polygons of a shape of class `kind` in any plausible pose and proportion, about (cx, cy) within radius `r`."
-    angle, arc = rng.uniform(0, 2 * math.pi), lambda a0, a1, n: np.linspace(a0, a1, n)
+    angle = rng.uniform(0, 2 * math.pi)
     if kind == "circle":                             # an ellipse, axes 1 : 0.8–1
         b = r * rng.uniform(0.8, 1.0)
-        return [_rotated([(r * math.cos(t), b * math.sin(t)) for t in arc(0, 2 * math.pi, 40)[:-1]], cx, cy, angle)]
+        return [_rotated([(r * math.cos(t), b * math.sin(t)) for t in np.linspace(0, 2 * math.pi, 39, endpoint=False)], cx, cy, angle)]
     if kind == "square":                             # sides 1 : 0.85–1, corners rounded up to 30 % of the half side
         a = r / math.sqrt(2); b = a * rng.uniform(0.85, 1.0); q = rng.uniform(0, 0.3) * b
         corners = [(a - q, b - q), (q - a, b - q), (q - a, q - b), (a - q, q - b)]   # the arcs' centres, counter-clockwise
         return [_rotated([(x + q * math.cos(t), y + q * math.sin(t)) for k, (x, y) in enumerate(corners)
-                          for t in arc(k * math.pi / 2, (k + 1) * math.pi / 2, 5)], cx, cy, angle)]
+                          for t in np.linspace(k * math.pi / 2, (k + 1) * math.pi / 2, 5)], cx, cy, angle)]
     if kind == "triangle":                           # vertices on the circle, arcs ≥ 60°: every angle ≥ 30°
         arcs = 60 + 180 * rng.dirichlet([2, 2, 2])
         ts = np.radians(np.cumsum(arcs))
@@ -190,16 +200,13 @@ def _annotate_scene(segments:list, label:np.ndarray, image_id:int, first_ann_id:
     for k, (kind, polygons, crowd, _) in enumerate(segments, start=1):
         visible = label == k
         if not visible.any(): continue
-        ys, xs = np.nonzero(visible)
-        bbox = [int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]
-        ann_id = first_ann_id + len(instances)
+        bbox, ann_id = _bbox(visible), first_ann_id + len(instances)
         if polygons is not None and visible.sum() == _rasterize(polygons, h, w).sum():
             seg = polygons                                          # unoccluded: the polygons themselves
         elif crowd or ann_id % 2:
             seg = _uncompressed_rle(visible)                        # crowds and every other occluded object
         else:
-            rle = mask_utils.encode(np.asfortranarray(visible.astype(np.uint8)))
-            seg = {"size": rle["size"], "counts": rle["counts"].decode()}
+            seg = _compressed_rle(visible)
         instances.append(dict(id=ann_id, image_id=image_id, category_id=cat_id[kind], segmentation=seg,
                               area=int(visible.sum()), bbox=bbox, iscrowd=int(crowd)))
         segment_id = 1000 * k + 7                                  # exercises the R + 256·G + 256²·B encoding
@@ -588,8 +595,9 @@ def _place_shapes(h:int, w:int, rng, categories, radius_range, tries:int=60, var
         else: continue                                             # no room left: fewer shapes
         color = str(rng.choice([c for c in REFERRING_COLORS if c not in used]))
         polygons = (_varied_polygons if varied and rng.random() < 0.75 else _shape_polygons)(kind, cx, cy, r, rng)
-        shapes.append(dict(kind=kind, r=r, cx=cx, cy=cy, color=color, polygons=polygons,
-                           size=math.sqrt(_rasterize(polygons, h, w).sum()) if varied else r))   # linear size: proportions vary when varied
+        mask = _rasterize(polygons, h, w)
+        shapes.append(dict(kind=kind, r=r, cx=cx, cy=cy, color=color, polygons=polygons, mask=mask,
+                           size=math.sqrt(mask.sum()) if varied else r))   # linear size: proportions vary when varied
     return shapes
 
 # %% ../nbs/00_dataset.ipynb #0954d713
@@ -624,17 +632,13 @@ def _refer_split(i:int, split_by:str) -> str:
     splits = {"unc": ("train",) * 6 + ("val", "testA", "testB"), "google": ("train",) * 3 + ("val",), "umd": ("train",) * 4 + ("val", "test")}[split_by]
     return splits[i % len(splits)]
 
-def _scene_annotations(shapes:list[dict], h:int, w:int, image_id:int, first_ann_id:int, cat_id:dict) -> list[dict]:
+def _scene_annotations(shapes:list[dict], image_id:int, first_ann_id:int, cat_id:dict) -> list[dict]:
     "COCO annotations of non-overlapping shapes: polygons, every third one as compressed RLE."
     anns = []
     for k, s in enumerate(shapes):
-        m = _rasterize(s["polygons"], h, w)
-        ys, xs = np.nonzero(m)
-        seg = s["polygons"]
-        if (first_ann_id + k) % 3 == 0:
-            rle = mask_utils.encode(np.asfortranarray(m.astype(np.uint8))); seg = {"size": rle["size"], "counts": rle["counts"].decode()}
-        anns.append(dict(id=first_ann_id + k, image_id=image_id, category_id=cat_id[s["kind"]], segmentation=seg, area=int(m.sum()),
-                         bbox=[int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)], iscrowd=0))
+        seg = _compressed_rle(s["mask"]) if (first_ann_id + k) % 3 == 0 else s["polygons"]
+        anns.append(dict(id=first_ann_id + k, image_id=image_id, category_id=cat_id[s["kind"]], segmentation=seg, area=int(s["mask"].sum()),
+                         bbox=_bbox(s["mask"]), iscrowd=0))
     return anns
 
 def _scene_refs(anns, expressions, image_id:int, split:str, first_ref_id:int, first_sent_id:int, generalised:bool, cat_id:dict) -> list[dict]:
@@ -679,12 +683,12 @@ def make_synthetic_refcoco(root,                       # the refer root to write
         pixels = (_varied_background if varied else _textured_background)(h, w, rng)
         shapes = _place_shapes(h, w, rng, categories, radius_range, varied=varied)
         for s in shapes:
-            if varied: _paint_varied(pixels, _rasterize(s["polygons"], h, w), _shade(s["color"], rng), rng, spread=0.06)
-            else: pixels[_rasterize(s["polygons"], h, w)] = _shade(s["color"], rng)
+            if varied: _paint_varied(pixels, s["mask"], _shade(s["color"], rng), rng, spread=0.06)
+            else: pixels[s["mask"]] = _shade(s["color"], rng)
         file_name, image = f"COCO_train2014_{image_id:012d}.jpg", Image.fromarray((np.clip(pixels + rng.normal(0, 0.02, pixels.shape), 0, 1) * 255).astype(np.uint8))
         (_soften(image, rng) if varied else image).save(img_dir / file_name, quality=92)
         images.append(dict(id=image_id, file_name=file_name, height=h, width=w))
-        scene = _scene_annotations(shapes, h, w, image_id, len(anns) + 1, cat_id)
+        scene = _scene_annotations(shapes, image_id, len(anns) + 1, cat_id)
         expressions = _expressions(shapes, w, h, np.random.default_rng([seed, i, 1]), generalised)
         refs += _scene_refs(scene, expressions, image_id, _refer_split(i, split_by), len(refs), sum(len(r["sentences"]) for r in refs), generalised, cat_id)
         anns += scene

@@ -336,16 +336,12 @@ def _phrase_section(phrases:dict[str, dict]) -> list[str]:
     for name, report in phrases.items(): lines += [f"### {name.capitalize()}", "", phrase_table(report), ""]
     return lines
 
+_HEADLINE = (("class names", "class names mIoU {mIoU:.3f}"), ("absent class names", "absent classes empty {N_acc:.0%}"),
+             ("phrases", "phrases oIoU {oIoU:.3f} (class-name baseline {baseline_oIoU:.3f})"), ("no-target phrases", "no-target phrases N-acc {N_acc:.0%}"))
+
 def _phrase_headline(phrases:dict[str, dict]) -> list[str]:
     "One line per phrase set: class-name mIoU, absent classes empty, phrase oIoU beside the baseline, N-acc (those the set has)."
-    lines = []
-    for name, r in phrases.items():
-        parts = ([f"class names mIoU {r['class names']['mIoU']:.3f}"] if "class names" in r else []) + \
-                ([f"absent classes empty {r['absent class names']['N_acc']:.0%}"] if "absent class names" in r else []) + \
-                ([f"phrases oIoU {r['phrases']['oIoU']:.3f} (class-name baseline {r['phrases']['baseline_oIoU']:.3f})"] if "phrases" in r else []) + \
-                ([f"no-target phrases N-acc {r['no-target phrases']['N_acc']:.0%}"] if "no-target phrases" in r else [])
-        lines.append(f"{name}: " + "; ".join(parts))
-    return lines
+    return [f"{name}: " + "; ".join(text.format(**r[group]) for group, text in _HEADLINE if group in r) for name, r in phrases.items()]
 
 def run_demo(output_dir,                         # where report.md and examples.png go
              model:CocoGoldPipeline|None=None,   # None: the shipped shapes model

@@ -11,8 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 import numpy as np, torch
 from PIL import Image, ImageDraw, ImageFilter
-from pycocotools import mask as mask_utils
-from .dataset import REFERRING_COLORS, SHAPE_CATEGORIES, RefCocoDataset, _decode_segmentation, plural
+from .dataset import REFERRING_COLORS, SHAPE_CATEGORIES, RefCocoDataset, _bbox, _compressed_rle, _decode_segmentation, plural
 from .eval import EvalResult, mask_counts, markdown_table, referring_summary
 from .masks import show_grid
 
@@ -183,12 +182,8 @@ def make_heldout_shapes(root,                         # the refer root to write 
         Image.fromarray((pixels * 255).round().astype(np.uint8)).save(img_dir / file_name, quality=94)
         images.append(dict(id=image_id, file_name=file_name, height=h, width=w))
         first = len(anns) + 1
-        for k, (s, m) in enumerate(zip(shapes, masks)):
-            rle = mask_utils.encode(np.asfortranarray(m.astype(np.uint8)))
-            ys, xs = np.nonzero(m)
-            anns.append(dict(id=first + k, image_id=image_id, category_id=cat_id[s["kind"]], iscrowd=0, area=int(m.sum()),
-                             segmentation={"size": rle["size"], "counts": rle["counts"].decode()},
-                             bbox=[int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]))
+        anns += [dict(id=first + k, image_id=image_id, category_id=cat_id[s["kind"]], iscrowd=0, area=int(m.sum()),
+                      segmentation=_compressed_rle(m), bbox=_bbox(m)) for k, (s, m) in enumerate(zip(shapes, masks))]
         for sentence, who in _heldout_sentences(shapes, masks, w, h, categories, rng):
             kind = next(c for c in categories if c in sentence)
             refs.append(dict(ref_id=len(refs), image_id=image_id, split="val", ann_id=[first + k for k in who] or [-1],
