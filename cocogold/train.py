@@ -23,10 +23,10 @@ from peft import LoraConfig, get_peft_model
 from tqdm.auto import tqdm
 try: import bitsandbytes   # optional: the 8-bit Adam of optimizer="adam8bit" (CUDA)
 except ImportError: bitsandbytes = None
-from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, REFER_SPLITS, RefCocoDataset, _find_images_dir, load_refs, _refs_path
+from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, REFER_SPLITS, RefCocoDataset, _find_images_dir, load_refs, plural, _refs_path
 from .eval import evaluate, show_examples
 from .masks import save_figure
-from .model import CocoGoldPipeline, encode_latents, tiny_pipeline
+from .model import CocoGoldPipeline, add_word_tokens, encode_latents, tiny_pipeline
 from .objectives import diffusion_loss, lr_factor, mask_to_latent, single_step_loss
 from .runs import JSONLTracker, StopRequest, atomic_write, checkpoint_step, latest_checkpoint, load_checkpoint, save_checkpoint
 
@@ -147,6 +147,8 @@ class TrainConfig(CheckedConfig):
     rescale_betas_zero_snr:bool = False    # the training scheduler's zero-terminal-SNR rescaling
     timestep_spacing:Literal["trailing", "leading", "linspace"] = "trailing" # the training scheduler's spacing
     train_text_encoder:Literal["no", "full", "lora"] = "no" # fine-tune the text encoder too: all of it, or LoRA adapters (merged when saved)
+    prompt_words:list[str] = field(default_factory=list) # words made single tokens of the base model's tokenizer (`add_word_tokens`); other class names keep theirs
+    prompt_word_spread:float = 1.0         # the new embeddings' spread, in multiples of the old ones'
     text_encoder_lr:float|None = None      # its learning rate; None: lr
     text_encoder_lora_rank:int = 8         # with train_text_encoder="lora": the adapters' rank
     multires_noise:bool = True             # multi-resolution noise (else Gaussian) for the diffusion objective
@@ -224,6 +226,9 @@ def _check_referring(self:TrainConfig):
     if self.lora_rank < 0: raise ValueError(f"config key 'lora_rank' is {self.lora_rank}; expected 0 (full fine-tuning) or a positive rank.")
     if self.train_text_encoder == "lora" and self.text_encoder_lora_rank < 1:
         raise ValueError(f"config key 'text_encoder_lora_rank' is {self.text_encoder_lora_rank}; expected a positive rank.")
+    if bad := [w for w in self.prompt_words if not re.fullmatch(r"[a-z]+", str(w))]:
+        raise ValueError(f"config key 'prompt_words' holds {bad}; expected lower-case words of letters only, e.g. [red, left].")
+    if not self.prompt_word_spread > 0: raise ValueError(f"config key 'prompt_word_spread' is {self.prompt_word_spread}; expected a positive multiple.")
 
 @patch
 def check_paths(self:TrainConfig):
@@ -335,13 +340,22 @@ def base_pipeline(cfg:TrainConfig, # its base_model, mask_color, objective and r
                  ) -> CocoGoldPipeline:
     "The pipeline training starts from: tiny, a cocogold model folder, or SD2 weights; the config's mask colour, objective and radius recorded."
     extra = dict(mask_color=cfg.mask_color, objective=cfg.objective, reserved_radius=cfg.reserved_radius)
-    if cfg.base_model == "tiny": return tiny_pipeline(seed=cfg.seed, **extra)
     index = Path(cfg.base_model) / "model_index.json"
-    if index.is_file() and json.loads(index.read_text()).get("_class_name") in ("CocoGoldPipeline", "MarigoldPipeline"):
+    if cfg.base_model == "tiny": pipe = tiny_pipeline(seed=cfg.seed, **extra)
+    elif index.is_file() and json.loads(index.read_text()).get("_class_name") in ("CocoGoldPipeline", "MarigoldPipeline"):
         pipe = CocoGoldPipeline.from_pretrained(cfg.base_model, dtype=torch.float32)   # fp32 master weights, whatever the folder stores
         pipe.register_to_config(**extra)
-        return pipe
-    return CocoGoldPipeline.from_stable_diffusion(cfg.base_model, **extra)
+    else: pipe = CocoGoldPipeline.from_stable_diffusion(cfg.base_model, **extra)
+    return _with_prompt_words(pipe, cfg)
+
+def _with_prompt_words(pipe:CocoGoldPipeline, cfg:TrainConfig) -> CocoGoldPipeline:
+    "The pipeline with the config's `prompt_words` as single tokens (seeded by the config); class names (and plurals) not among them tokenized as before."
+    if not cfg.prompt_words: return pipe
+    names = DEFAULT_CATEGORIES if not cfg.categories else cfg.categories
+    keep = [w for n in names for w in re.findall(r"[a-z]+", f"{n} {plural(n)}".lower()) if w not in cfg.prompt_words]
+    pipe.tokenizer = add_word_tokens(pipe.tokenizer, pipe.text_encoder, cfg.prompt_words, keep, seed=cfg.seed, spread=cfg.prompt_word_spread)
+    pipe._prompt_cache.clear()
+    return pipe
 
 def training_datasets(cfg:TrainConfig, # its data keys
                      ) -> tuple[CocoGoldDataset|MixedDataset, CocoGoldDataset|RefCocoDataset|None]:
