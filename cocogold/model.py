@@ -88,13 +88,15 @@ def tiny_components(seed:int=0, # seeds the random initialisation
         pad_token_id=tokenizer.pad_token_id))
     return dict(unet=unet, vae=vae, scheduler=sd2_scheduler(), text_encoder=text_encoder, tokenizer=tokenizer)
 
-# %% ../nbs/02_model.ipynb #d5f56f3c
-def _bpe_tokenizer(vocab:dict, merges:list, max_length:int) -> CLIPTokenizer:
-    "A `CLIPTokenizer` from a vocabulary and BPE merges, built offline."
+# %% ../nbs/02_model.ipynb #9a54c9c1
+def _with_bpe(tokenizer:CLIPTokenizer, vocab:dict, merges:list) -> CLIPTokenizer:
+    "A copy of `tokenizer` (its special tokens, padding and length) with another BPE vocabulary and merges, built offline."
     with tempfile.TemporaryDirectory() as d:
-        (Path(d) / "vocab.json").write_text(json.dumps(vocab))
-        (Path(d) / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
-        return CLIPTokenizer.from_pretrained(d, model_max_length=max_length)
+        tokenizer.save_pretrained(d)
+        spec = json.loads((Path(d) / "tokenizer.json").read_text())
+        spec["model"] |= dict(vocab=vocab, merges=[list(m) for m in merges])
+        (Path(d) / "tokenizer.json").write_text(json.dumps(spec))
+        return type(tokenizer).from_pretrained(d)
 
 def _pieces(tokenizer:CLIPTokenizer, word:str) -> list[str]: return tokenizer.convert_ids_to_tokens(tokenizer(word, add_special_tokens=False).input_ids)
 
@@ -114,7 +116,7 @@ def word_tokenizer(tokenizer:CLIPTokenizer, # the tokenizer to extend (unchanged
     "`tokenizer` with BPE merges that make each of `words` a single token, checked to leave `keep` tokenized as before."
     model = json.loads(tokenizer.backend_tokenizer.to_str())["model"]
     vocab, merges = dict(model["vocab"]), [tuple(m.split(" ") if isinstance(m, str) else m) for m in model["merges"]]
-    n, before, done, current = tokenizer.model_max_length, {k: _pieces(tokenizer, k) for k in keep}, [], tokenizer
+    before, done, current = {k: _pieces(tokenizer, k) for k in keep}, [], tokenizer
     for word in dict.fromkeys(words):
         if not re.fullmatch(r"[a-z]+", word): raise ValueError(f"words holds {word!r}; expected lower-case letters only (one word, as the tokenizer splits prompts).")
         pieces = _pieces(current, word)
@@ -122,7 +124,7 @@ def word_tokenizer(tokenizer:CLIPTokenizer, # the tokenizer to extend (unchanged
         for from_end in (True, False):
             chain = _chain(pieces, from_end)
             trial_vocab = vocab | {a + b: len(vocab) + i for i, (a, b) in enumerate(c for c in chain if "".join(c) not in vocab)}
-            trial = _bpe_tokenizer(trial_vocab, merges + chain, n)
+            trial = _with_bpe(tokenizer, trial_vocab, merges + chain)
             if len(_pieces(trial, word)) == 1 and all(len(_pieces(trial, w)) == 1 for w in done) and all(_pieces(trial, k) == p for k, p in before.items()):
                 vocab, merges, current = trial_vocab, merges + chain, trial
                 done.append(word); break
@@ -147,7 +149,7 @@ def add_word_tokens(tokenizer:CLIPTokenizer,    # the tokenizer to extend (uncha
         with torch.no_grad(): text_encoder.get_input_embeddings().weight[old:] = rows.to(emb.weight)
     return new
 
-# %% ../nbs/02_model.ipynb #7a92f209
+# %% ../nbs/02_model.ipynb #f8e1f3a3
 def encode_latents(vae:AutoencoderKL,       # the (frozen) VAE
                    images:torch.Tensor,     # [B,3,H,W] in [-1,1]
                    batch_size:int|None=None, # encode this many images at a time; None: all at once
@@ -172,7 +174,7 @@ def default_device() -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
     return torch.device("cpu")
 
-# %% ../nbs/02_model.ipynb #41388fcd
+# %% ../nbs/02_model.ipynb #8fb8901a
 class CocoGoldPipeline(DiffusionPipeline):
     "Text-grounded segmentation with a Marigold-style Stable Diffusion: segment the object named by a prompt."
     model_cpu_offload_seq = "text_encoder->unet->vae"
@@ -208,7 +210,7 @@ class CocoGoldPipeline(DiffusionPipeline):
         self._prompt_cache = {}
         self.set_progress_bar_config(disable=None)   # tqdm's None: a bar in terminals and notebooks, none in logs and files
 
-# %% ../nbs/02_model.ipynb #4f06e6af
+# %% ../nbs/02_model.ipynb #df2ef2f6
 def prompt_list(prompt, # a string, or a list of strings
                ) -> list[str]: # `prompt` as a non-empty list of non-empty strings
     "Check `prompt` (a string or a list of strings) and return it as a list."
@@ -242,7 +244,7 @@ def encode_prompt(self:CocoGoldPipeline,
         self._prompt_cache.update({(p, device): e for p, e in zip(missing, embeds)})
     return torch.stack([self._prompt_cache[(p, device)] for p in prompts])
 
-# %% ../nbs/02_model.ipynb #56181c34
+# %% ../nbs/02_model.ipynb #49f20bdd
 def tiny_pipeline(seed:int=0, # seeds the random initialisation
                   **config,   # `CocoGoldPipeline` settings: tolerance, objective, mask_color, ...
                  ) -> CocoGoldPipeline:
@@ -251,7 +253,7 @@ def tiny_pipeline(seed:int=0, # seeds the random initialisation
     widen_conv_in(parts["unet"])
     return CocoGoldPipeline(**parts, **config)
 
-# %% ../nbs/02_model.ipynb #32bc9594
+# %% ../nbs/02_model.ipynb #87b19649
 @dataclass
 class CocoGoldOutput(BaseOutput):
     "Output of `CocoGoldPipeline.__call__`; for `N` images and `P` prompts, `Q = N*P` queries, image-major."
@@ -260,7 +262,7 @@ class CocoGoldOutput(BaseOutput):
     uncertainty: np.ndarray | torch.Tensor | None = None  # per-pixel spread across the ensemble, when `ensemble_size > 1`
     latent: torch.Tensor | None = None       # [Q*E,4,h,w] predicted latents, when `output_latent=True`
 
-# %% ../nbs/02_model.ipynb #372ed7bc
+# %% ../nbs/02_model.ipynb #770f99fa
 MEMBER_FLIPS = ((), (-1,), (-2,), (-2, -1))   # a single-step model's ensemble members: as is, left-right, up-down, both
 
 @patch
@@ -289,7 +291,7 @@ def _member_flips(self:CocoGoldPipeline, ensemble_size:int, latents) -> tuple|No
                          f"left-right, up-down and both, so at most {len(MEMBER_FLIPS)}.")
     return MEMBER_FLIPS[:ensemble_size]
 
-# %% ../nbs/02_model.ipynb #7b8dd739
+# %% ../nbs/02_model.ipynb #01240e01
 @patch
 def prepare_images(self:CocoGoldPipeline,
                    image, # one image (PIL, numpy, tensor [3,H,W]/[1,3,H,W] in [0,1]), a batch tensor [N,3,H,W], or a list of same-size images
@@ -345,7 +347,7 @@ def _denoise(self:CocoGoldPipeline, image_latent, latent, text, steps:int, batch
         done.append(batch_latent)
     return torch.cat(done)
 
-# %% ../nbs/02_model.ipynb #7888bc35
+# %% ../nbs/02_model.ipynb #68b4ec08
 @patch
 def _decode_predictions(self:CocoGoldPipeline, latent, flips, E:int, padding, batch_size:int) -> torch.Tensor:
     "Step 6: painted predictions [Q*E,3,PH,PW] in [-1,1], each flipped member turned back before the padding is cut."
@@ -369,7 +371,7 @@ def _to_input_size(size, mask, prediction, uncertainty):
     resize = lambda t: F.interpolate(t.float(), size=tuple(size), mode="bilinear", align_corners=False)
     return resize(mask) > 0.5, resize(prediction).clamp(-1, 1), None if uncertainty is None else resize(uncertainty)
 
-# %% ../nbs/02_model.ipynb #adb07cfe
+# %% ../nbs/02_model.ipynb #52a759c4
 @patch
 @torch.no_grad()
 def __call__(self:CocoGoldPipeline,
@@ -432,7 +434,7 @@ def __call__(self:CocoGoldPipeline,
     if not return_dict: return mask, prediction, uncertainty, latent
     return CocoGoldOutput(mask=mask, prediction=prediction, uncertainty=uncertainty, latent=latent)
 
-# %% ../nbs/02_model.ipynb #f6d9134d
+# %% ../nbs/02_model.ipynb #232657b2
 def zoom_window(mask:torch.Tensor,         # bool [H,W]
                 context:float=2.0,         # window side ÷ the mask's bounding-box side
                 min_fraction:float=0.25,   # smallest window side, as a share of the picture's long side (at most 4× magnification)
@@ -482,7 +484,7 @@ def _zoom_refine(self:CocoGoldPipeline, pixels, prompt_embeds, mask, prediction,
             if uncertainty is not None: uncertainty[q] = 0; uncertainty[q][inside] = o.uncertainty[0]
     return mask, prediction, uncertainty
 
-# %% ../nbs/02_model.ipynb #334a5b03
+# %% ../nbs/02_model.ipynb #a13aa98d
 SD2_ID = "stabilityai/stable-diffusion-2"
 PUBLISHED_CHECKPOINT = "pcuenq/marigold-coco-segmentation"
 
@@ -521,7 +523,7 @@ def _load_error(model, error) -> str:
             f"({type(error).__name__}: {str(error).splitlines()[0][:200]}). Download it once with "
             f"`huggingface-cli download {model} --local-dir DIR` on a machine with access, then pass that folder.")
 
-# %% ../nbs/02_model.ipynb #60b98608
+# %% ../nbs/02_model.ipynb #9c7ac014
 def _sd2_components(path_or_id, kw:dict, text_kw:dict) -> dict:
     "The five SD2 components of `path_or_id`, the UNet widened to 8 channels and the scheduler trailing."
     unet = UNet2DConditionModel.from_pretrained(path_or_id, subfolder="unet", **kw)
@@ -552,7 +554,7 @@ def from_stable_diffusion(cls:CocoGoldPipeline,
         raise OSError(_load_error(path_or_id, e)) from e
     return cls(**parts, **config)
 
-# %% ../nbs/02_model.ipynb #b115f2d2
+# %% ../nbs/02_model.ipynb #4c6ca9f5
 @patch(cls_method=True)
 def from_pretrained(cls:CocoGoldPipeline,
                     pretrained_model_name_or_path=PUBLISHED_CHECKPOINT, # a saved pipeline's folder or a Hub id

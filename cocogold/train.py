@@ -147,10 +147,10 @@ class TrainConfig(CheckedConfig):
     rescale_betas_zero_snr:bool = False    # the training scheduler's zero-terminal-SNR rescaling
     timestep_spacing:Literal["trailing", "leading", "linspace"] = "trailing" # the training scheduler's spacing
     train_text_encoder:Literal["no", "full", "lora"] = "no" # fine-tune the text encoder too: all of it, or LoRA adapters (merged when saved)
-    prompt_words:list[str] = field(default_factory=list) # words made single tokens of the base model's tokenizer (`add_word_tokens`); other class names keep theirs
-    prompt_word_spread:float = 1.0         # the new embeddings' spread, in multiples of the old ones'
     text_encoder_lr:float|None = None      # its learning rate; None: lr
     text_encoder_lora_rank:int = 8         # with train_text_encoder="lora": the adapters' rank
+    prompt_words:list[str] = field(default_factory=list) # words made single tokens of the base model's tokenizer (`add_word_tokens`); other class names keep theirs
+    prompt_word_spread:float = 1.0         # the new embeddings' spread, in multiples of the old ones'
     multires_noise:bool = True             # multi-resolution noise (else Gaussian) for the diffusion objective
     multires_noise_strength:float = 0.9    # its strength
     multires_noise_levels:int = 10         # its levels at most (Marigold: 10)
