@@ -135,6 +135,7 @@ class TrainConfig(CheckedConfig):
     referring_weight:float = 0.0           # share of samples that are referring expressions (with no_target_weight 0: 1 means expressions alone)
     no_target_weight:float = 0.0           # share that are gRefCOCO no-target expressions (needs "grefcoco/unc" in referring_datasets)
     referring_images:str|None = None       # the train2014 images; None: found under referring_root
+    referring_crop_scale:list[float] = field(default_factory=lambda: [1.0, 1.0])  # referring views' side as a share of the photo's long side; each view holds its referents whole
     referring_val:str|None = None          # "dataset/split_by/split" validated on instead of val_split, e.g. "refcoco/unc/val"
     keep_referring_eval_images:bool = False # also train on the COCO images of the referring datasets' val/test splits (they leak into evaluation)
     # model
@@ -151,6 +152,7 @@ class TrainConfig(CheckedConfig):
     text_encoder_lora_rank:int = 8         # with train_text_encoder="lora": the adapters' rank
     prompt_words:list[str] = field(default_factory=list) # words made single tokens of the base model's tokenizer (`add_word_tokens`); other class names keep theirs
     prompt_word_spread:float = 1.0         # the new embeddings' spread, in multiples of the old ones'
+    prompt_word_fit:list[str] = field(default_factory=list) # words of prompt_words whose new rows are fitted to read as the base model's spelling of them did (`fit_word_rows`), e.g. the class names it learned
     multires_noise:bool = True             # multi-resolution noise (else Gaussian) for the diffusion objective
     multires_noise_strength:float = 0.9    # its strength
     multires_noise_levels:int = 10         # its levels at most (Marigold: 10)
@@ -204,6 +206,8 @@ def check(self:TrainConfig):
         raise ValueError(f"config key 'reserved_radius' is {self.reserved_radius}; expected None or a colour distance in (0,1), e.g. 0.3.")
     if len(self.crop_scale) != 2 or not 0 < self.crop_scale[0] <= self.crop_scale[1] <= 1:
         raise ValueError(f"config key 'crop_scale' is {self.crop_scale}; expected [low, high] with 0 < low <= high <= 1, e.g. [0.5, 1.0].")
+    if len(self.referring_crop_scale) != 2 or not 0 < self.referring_crop_scale[0] <= self.referring_crop_scale[1] <= 1:
+        raise ValueError(f"config key 'referring_crop_scale' is {self.referring_crop_scale}; expected [low, high] with 0 < low <= high <= 1, e.g. [0.5, 1.0].")
     if not 0 <= self.absent_prob < 1: raise ValueError(f"config key 'absent_prob' is {self.absent_prob}; expected a probability in [0,1).")
     self._check_referring()
 
@@ -229,6 +233,8 @@ def _check_referring(self:TrainConfig):
     if bad := [w for w in self.prompt_words if not re.fullmatch(r"[a-z]+", str(w))]:
         raise ValueError(f"config key 'prompt_words' holds {bad}; expected lower-case words of letters only, e.g. [red, left].")
     if not self.prompt_word_spread > 0: raise ValueError(f"config key 'prompt_word_spread' is {self.prompt_word_spread}; expected a positive multiple.")
+    if stray := [w for w in self.prompt_word_fit if w not in self.prompt_words]:
+        raise ValueError(f"config key 'prompt_word_fit' holds {stray}, which are not in prompt_words {self.prompt_words}; only words made tokens can be fitted.")
 
 @patch
 def check_paths(self:TrainConfig):
@@ -326,7 +332,7 @@ def _referring_training_set(cfg:TrainConfig, no_target:bool):
         d, b = pair.split("/")
         if no_target and d != "grefcoco": continue
         parts.append(RefCocoDataset(cfg.referring_root, d, b, "train", size=cfg.size, images_dir=cfg.referring_images, no_target=no_target if d == "grefcoco" else None,
-                                    mask_color=cfg.mask_color, reserved_radius=cfg.reserved_radius, seed=cfg.seed))
+                                    crop_scale=tuple(cfg.referring_crop_scale), mask_color=cfg.mask_color, reserved_radius=cfg.reserved_radius, seed=cfg.seed))
     return parts[0] if len(parts) == 1 else MixedDataset({f"{p.dataset}/{p.split_by}": p for p in parts}, {f"{p.dataset}/{p.split_by}": len(p) for p in parts}, seed=cfg.seed)
 
 def dataset_image_ids(dataset) -> set[int]:
@@ -353,7 +359,8 @@ def _with_prompt_words(pipe:CocoGoldPipeline, cfg:TrainConfig) -> CocoGoldPipeli
     if not cfg.prompt_words: return pipe
     names = DEFAULT_CATEGORIES if not cfg.categories else cfg.categories
     keep = [w for n in names for w in re.findall(r"[a-z]+", f"{n} {plural(n)}".lower()) if w not in cfg.prompt_words]
-    pipe.tokenizer = add_word_tokens(pipe.tokenizer, pipe.text_encoder, cfg.prompt_words, keep, seed=cfg.seed, spread=cfg.prompt_word_spread)
+    pipe.tokenizer = add_word_tokens(pipe.tokenizer, pipe.text_encoder, cfg.prompt_words, keep, seed=cfg.seed, spread=cfg.prompt_word_spread,
+                                    fit=cfg.prompt_word_fit)
     pipe._prompt_cache.clear()
     return pipe
 
