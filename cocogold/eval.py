@@ -22,7 +22,7 @@ from .inference import load_pipeline
 # %% auto #0
 __all__ = ['REFERRING_THRESHOLDS', 'ABLATABLE', 'mask_counts', 'iou', 'mean_iou', 'cumulative_iou', 'precision_recall',
            'empty_rate', 'summarize', 'referring_summary', 'referring_metrics', 'markdown_table', 'EvalResult',
-           'training_image_ids', 'evaluate', 'ablate', 'plot_ablation', 'show_examples', 'eval_cli']
+           'training_image_ids', 'image_files', 'evaluate', 'ablate', 'plot_ablation', 'show_examples', 'eval_cli']
 
 # %% ../nbs/05_eval.ipynb #66ec70e0
 def _check_pair(pred, gt):
@@ -194,16 +194,40 @@ def _sample_row(i:int, sample:dict, prompt:str, pred:torch.Tensor) -> dict:
 
 def training_image_ids(pipeline) -> set|None:
     "The image ids the model was trained on, from the training_images.json `train` saved beside it; None when it records none."
-    record = Path(str(pipeline.config.get("_name_or_path", "") or "")) / "training_images.json"
-    return set(json.loads(record.read_text())["image_ids"]) if record.is_file() else None
+    record = _training_record(pipeline)
+    return None if record is None else set(record["image_ids"])
 
-def _warn_training_overlap(pipeline, image_ids:set, name:str):
+def _training_record(pipeline) -> dict|None:
+    "The training_images.json that `train` saved beside the model, or None."
+    record = Path(str(pipeline.config.get("_name_or_path", "") or "")) / "training_images.json"
+    return json.loads(record.read_text()) if record.is_file() else None
+
+def image_files(dataset,                  # a `CocoGoldDataset`, a `RefCocoDataset`, or a mixture of them (with `sources`)
+                image_ids:set|None=None,  # only these ids; None: all the dataset draws from
+               ) -> dict[int, list]:      # image id -> [[file name, bytes], ...], one per file the id names
+    "The files behind a dataset's image ids, with their sizes: what tells apart two pictures that share an id (synthetic roots number theirs from 1)."
+    if hasattr(dataset, "sources"):
+        files = {}
+        for source in dataset.sources.values():
+            for i, fs in image_files(source, image_ids).items(): files.setdefault(i, []).extend(f for f in fs if f not in files.get(i, []))
+        return files
+    if isinstance(dataset, RefCocoDataset): names = {s["image_id"]: dataset.images[s["image_id"]]["file_name"] for s in dataset.samples}
+    elif isinstance(dataset, CocoGoldDataset): names = {r["image_id"]: r["file"] for r in dataset.records}
+    else: return {}
+    def size(name): return (Path(dataset.images_dir) / name).stat().st_size if (Path(dataset.images_dir) / name).is_file() else None
+    return {i: [[name, size(name)]] for i, name in names.items() if image_ids is None or i in image_ids}
+
+def _warn_training_overlap(pipeline, image_ids:set, name:str, files:dict|None=None):
     "Warn when evaluated images are among the model's training images (or when the published checkpoint is evaluated on RefCOCO images)."
-    trained = training_image_ids(pipeline)
-    if trained is not None and (overlap := image_ids & trained):
+    record = _training_record(pipeline)
+    overlap = image_ids & set(record["image_ids"]) if record is not None else set()
+    if overlap and files and record.get("image_files"):   # an id only counts where its file is the same too
+        trained = {int(k): v for k, v in record["image_files"].items()}
+        overlap = {i for i in overlap if i not in files or i not in trained or any(f in trained[i] for f in files[i])}
+    if overlap:
         warnings.warn(f"{len(overlap)} of the {len(image_ids)} images evaluated from {name} were among the model's training images "
                       "(training_images.json beside it); these numbers are not clean.")
-    elif trained is None and "pcuenq/marigold-coco-segmentation" in str(pipeline.config.get("_name_or_path", "")) and "refcoco" in name.lower():
+    elif record is None and "pcuenq/marigold-coco-segmentation" in str(pipeline.config.get("_name_or_path", "")) and "refcoco" in name.lower():
         warnings.warn(f"The published checkpoint was trained on COCO 2017 train, which holds every RefCOCO-family image; its numbers on {name} are not clean.")
 
 def evaluate(pipeline,                    # a `CocoGoldPipeline`
@@ -227,7 +251,8 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
         n = len(dataset)
     indices = sorted(np.random.default_rng(seed).choice(len(dataset), size=n, replace=False).tolist())
     samples = {i: dataset[i] for i in tqdm(indices, desc="loading samples", disable=None if progress else True, leave=False)}
-    _warn_training_overlap(pipeline, {samples[i]["image_id"] for i in indices}, repr(dataset).split(",")[0] + ")")
+    evaluated = {samples[i]["image_id"] for i in indices}
+    _warn_training_overlap(pipeline, evaluated, repr(dataset).split(",")[0] + ")", image_files(dataset, evaluated))
     by_prompt = defaultdict(list)   # one pipeline call per prompt and picture size
     for i in indices: by_prompt[(samples[i]["prompt"], tuple(samples[i]["image"].shape[-2:]))].append(i)
     pipeline.set_progress_bar_config(disable=True)
@@ -252,7 +277,7 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
     return EvalResult(rows=[rows[i] for i in order], seen=list(seen) if seen is not None else None, settings=settings,
                       masks={k: masks[i] for k, i in enumerate(order) if i in masks})
 
-# %% ../nbs/05_eval.ipynb #2b2b9899
+# %% ../nbs/05_eval.ipynb #1d7611a5
 ABLATABLE = ("num_inference_steps", "ensemble_size", "zoom", "model")
 
 def ablate(pipeline,       # a `CocoGoldPipeline` (unused for over="model")
@@ -284,7 +309,7 @@ def plot_ablation(rows:list[dict]): # `ablate`'s rows
     fig.tight_layout()
     return fig
 
-# %% ../nbs/05_eval.ipynb #156220f1
+# %% ../nbs/05_eval.ipynb #6589e605
 def show_examples(result:EvalResult,            # an `evaluate` result with its masks
                   dataset,                      # the dataset it evaluated
                   classes:list[str]|None=None,  # the classes to show; None: all
@@ -303,7 +328,7 @@ def show_examples(result:EvalResult,            # an `evaluate` result with its 
             titles.append(f"{c} {label}: {result.rows[k]['iou']:.2f}")
     return show_grid(images, masks, titles, ncols=3, size=size)
 
-# %% ../nbs/05_eval.ipynb #a262058b
+# %% ../nbs/05_eval.ipynb #29dd59df
 @call_parse
 def eval_cli(model:str,                        # Hub id or local folder of a cocogold model
              root:str,                         # COCO root (annotations/ and images/{split}/ or {split}2017/), or a refer root with --dataset

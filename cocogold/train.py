@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 try: import bitsandbytes   # optional: the 8-bit Adam of optimizer="adam8bit" (CUDA)
 except ImportError: bitsandbytes = None
 from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, REFER_SPLITS, RefCocoDataset, _find_images_dir, load_refs, plural, _refs_path
-from .eval import evaluate, show_examples
+from .eval import evaluate, image_files, show_examples
 from .masks import save_figure
 from .model import CocoGoldPipeline, add_word_tokens, encode_latents, tiny_pipeline
 from .objectives import diffusion_loss, lr_factor, mask_to_latent, single_step_loss
@@ -408,6 +408,7 @@ class TrainingRun:
     frozen_dtype:torch.dtype       # of the VAE and text encoder
     text_encoder:torch.nn.Module|None = None # the text encoder when it trains (prepared; a peft model for LoRA), else None
     image_ids:set = field(default_factory=set)   # the images trained on, saved with the model
+    image_files:dict = field(default_factory=dict) # their files: id -> [[file name, bytes], ...] (`image_files`), saved with them
     state:dict = field(default_factory=lambda: dict(step=0, epoch=0, batches_in_epoch=0)) # the loop's position
     losses:list = field(default_factory=list)    # the micro-batches' losses of the current optimizer step
     last_time:float = field(default_factory=time.perf_counter) # when the last optimizer step ended
@@ -433,9 +434,9 @@ def _accelerator(cfg:TrainConfig) -> Accelerator:
     return accelerator
 
 def _training_data(cfg:TrainConfig, accelerator, vae, finished:bool):
-    "The training set (a `LatentCache` of it when caching and not finished), its loader, the validation set and the ids of the images trained on."
+    "The training set (a `LatentCache` of it when caching and not finished), its loader, the validation set, and the ids and files of the images trained on."
     train_ds, val_ds = training_datasets(cfg)
-    image_ids = dataset_image_ids(train_ds)
+    image_ids, files = dataset_image_ids(train_ds), image_files(train_ds)
     held_out = next((s.dropped["images excluded by id"] for s in getattr(train_ds, "sources", {"": train_ds}).values() if isinstance(s, CocoGoldDataset)), 0)
     if held_out: accelerator.print(f"Held out of class-name training: {held_out} COCO images of the RefCOCO-family evaluation splits (keep_referring_eval_images=True keeps them).")
     per_step = cfg.micro_batch_size * accelerator.num_processes
@@ -447,7 +448,7 @@ def _training_data(cfg:TrainConfig, accelerator, vae, finished:bool):
                                device=accelerator.device, progress=accelerator.is_main_process, num_workers=cfg.num_workers)
     loader = torch.utils.data.DataLoader(train_ds, batch_size=cfg.micro_batch_size, shuffle=True, drop_last=True,
                                          num_workers=0 if cfg.cache_latents else cfg.num_workers, persistent_workers=False)
-    return train_ds, loader, val_ds, image_ids
+    return train_ds, loader, val_ds, image_ids, files
 
 def _lora_unet(unet, rank:int):
     "The UNet with LoRA adapters of `rank` on its attention projections (peft); conv_in, which reads the image latent, trains in full."
@@ -496,7 +497,7 @@ def set_up(cfg:TrainConfig, # the run's settings
     optimizer = optimizer_class(groups, lr=cfg.lr, **optimizer_options)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg.lr_warmup_steps, cfg.lr_decay_steps, cfg.lr_final_ratio))
     start = latest_checkpoint(cfg.output_dir) if cfg.resume == "latest" else (Path(cfg.resume) if cfg.resume else None)
-    train_ds, loader, val_ds, image_ids = _training_data(cfg, accelerator, pipe.vae, finished=checkpoint_step(start) >= cfg.max_steps)
+    train_ds, loader, val_ds, image_ids, files = _training_data(cfg, accelerator, pipe.vae, finished=checkpoint_step(start) >= cfg.max_steps)
     unet, optimizer, loader = accelerator.prepare(unet, optimizer, loader)
     if text_encoder is not None: text_encoder = accelerator.prepare(text_encoder)
     accelerator.register_for_checkpointing(schedule)
@@ -504,12 +505,15 @@ def set_up(cfg:TrainConfig, # the run's settings
     if ema is not None: accelerator.register_for_checkpointing(ema)
     noise_rng = torch.Generator(device=accelerator.device).manual_seed(cfg.seed * 1009 + accelerator.process_index)
     return TrainingRun(cfg, accelerator, pipe, unet, noise_scheduler, optimizer, schedule, loader, train_ds, val_ds, ema, noise_rng, start,
-                       frozen_dtype, text_encoder, image_ids | _base_image_ids(cfg))
+                       frozen_dtype, text_encoder, *_with_base_images(cfg, image_ids, files))
 
-def _base_image_ids(cfg:TrainConfig) -> set[int]:
-    "The images the base model was itself trained on, when it records them."
-    record = Path(cfg.base_model) / "training_images.json"
-    return set(json.loads(record.read_text())["image_ids"]) if record.is_file() else set()
+def _with_base_images(cfg:TrainConfig, image_ids:set, files:dict) -> tuple[set, dict]:
+    "The run's image ids and files, with those the base model was itself trained on when it records them."
+    path = Path(cfg.base_model) / "training_images.json"
+    if not path.is_file(): return image_ids, files
+    record, files = json.loads(path.read_text()), {i: list(fs) for i, fs in files.items()}
+    for i, fs in record.get("image_files", {}).items(): files.setdefault(int(i), []).extend(f for f in fs if f not in files.get(int(i), []))
+    return image_ids | set(record["image_ids"]), files
 
 # %% ../nbs/03_train.ipynb #1124c47f
 def resume(run:TrainingRun): # a run just set up
@@ -626,7 +630,8 @@ def save_final_model(run:TrainingRun, # a finished run
         if run.frozen_dtype != torch.float32: run.pipe.vae.to(dtype=torch.float32); run.pipe.text_encoder.to(dtype=torch.float32)
         with atomic_write(final) as staged:
             run.pipe.save_pretrained(staged)
-            (staged / "training_images.json").write_text(json.dumps(dict(image_ids=sorted(run.image_ids), config=run.cfg.to_dict())))
+            (staged / "training_images.json").write_text(json.dumps(dict(image_ids=sorted(run.image_ids), config=run.cfg.to_dict(),
+                                                                         image_files={str(i): run.image_files[i] for i in sorted(run.image_files)})))
     accelerator.wait_for_everyone()
     return final
 
