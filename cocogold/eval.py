@@ -22,7 +22,8 @@ from .inference import load_pipeline
 # %% auto #0
 __all__ = ['REFERRING_THRESHOLDS', 'ABLATABLE', 'mask_counts', 'iou', 'mean_iou', 'cumulative_iou', 'precision_recall',
            'empty_rate', 'summarize', 'referring_summary', 'referring_metrics', 'markdown_table', 'EvalResult',
-           'training_image_ids', 'image_files', 'evaluate', 'ablate', 'plot_ablation', 'show_examples', 'eval_cli']
+           'training_image_ids', 'image_files', 'merge_image_files', 'evaluate', 'ablate', 'plot_ablation',
+           'show_examples', 'eval_cli']
 
 # %% ../nbs/05_eval.ipynb #66ec70e0
 def _check_pair(pred, gt):
@@ -208,14 +209,20 @@ def image_files(dataset,                  # a `CocoGoldDataset`, a `RefCocoDatas
     "The files behind a dataset's image ids, with their sizes: what tells apart two pictures that share an id (synthetic roots number theirs from 1)."
     if hasattr(dataset, "sources"):
         files = {}
-        for source in dataset.sources.values():
-            for i, fs in image_files(source, image_ids).items(): files.setdefault(i, []).extend(f for f in fs if f not in files.get(i, []))
+        for source in dataset.sources.values(): merge_image_files(files, image_files(source, image_ids))
         return files
     if isinstance(dataset, RefCocoDataset): names = {s["image_id"]: dataset.images[s["image_id"]]["file_name"] for s in dataset.samples}
     elif isinstance(dataset, CocoGoldDataset): names = {r["image_id"]: r["file"] for r in dataset.records}
     else: return {}
-    def size(name): return (Path(dataset.images_dir) / name).stat().st_size if (Path(dataset.images_dir) / name).is_file() else None
-    return {i: [[name, size(name)]] for i, name in names.items() if image_ids is None or i in image_ids}
+    def size(path): return path.stat().st_size if path.is_file() else None
+    return {i: [[name, size(Path(dataset.images_dir) / name)]] for i, name in names.items() if image_ids is None or i in image_ids}
+
+def merge_image_files(files:dict, more:dict) -> dict:
+    "Add `more`'s files (id -> [[file name, bytes], ...], ids as ints or strings) to `files`, in place, each file once."
+    for i, fs in more.items():
+        have = files.setdefault(int(i), [])
+        have.extend(f for f in fs if f not in have)
+    return files
 
 def _warn_training_overlap(pipeline, image_ids:set, name:str, files:dict|None=None):
     "Warn when evaluated images are among the model's training images (or when the published checkpoint is evaluated on RefCOCO images)."

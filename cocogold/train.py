@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 try: import bitsandbytes   # optional: the 8-bit Adam of optimizer="adam8bit" (CUDA)
 except ImportError: bitsandbytes = None
 from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, REFER_SPLITS, RefCocoDataset, _find_images_dir, load_refs, plural, _refs_path
-from .eval import evaluate, image_files, show_examples
+from .eval import evaluate, image_files, merge_image_files, show_examples
 from .masks import save_figure
 from .model import CocoGoldPipeline, add_word_tokens, encode_latents, tiny_pipeline
 from .objectives import diffusion_loss, lr_factor, mask_to_latent, single_step_loss
@@ -511,9 +511,8 @@ def _with_base_images(cfg:TrainConfig, image_ids:set, files:dict) -> tuple[set, 
     "The run's image ids and files, with those the base model was itself trained on when it records them."
     path = Path(cfg.base_model) / "training_images.json"
     if not path.is_file(): return image_ids, files
-    record, files = json.loads(path.read_text()), {i: list(fs) for i, fs in files.items()}
-    for i, fs in record.get("image_files", {}).items(): files.setdefault(int(i), []).extend(f for f in fs if f not in files.get(int(i), []))
-    return image_ids | set(record["image_ids"]), files
+    record = json.loads(path.read_text())
+    return image_ids | set(record["image_ids"]), merge_image_files({i: list(fs) for i, fs in files.items()}, record.get("image_files", {}))
 
 # %% ../nbs/03_train.ipynb #1124c47f
 def resume(run:TrainingRun): # a run just set up
