@@ -16,8 +16,8 @@ from .eval import EvalResult, mask_counts, markdown_table, referring_summary
 from .masks import show_grid
 
 # %% auto #0
-__all__ = ['HELDOUT_SUPERSAMPLE', 'PHRASE_KINDS', 'make_heldout_shapes', 'phrase_type', 'class_baseline', 'phrase_report',
-           'phrase_table', 'show_phrases']
+__all__ = ['HELDOUT_SUPERSAMPLE', 'HELDOUT_BACKGROUNDS', 'PHRASE_KINDS', 'make_heldout_shapes', 'phrase_type', 'class_baseline',
+           'phrase_report', 'phrase_table', 'show_phrases', 'found_by']
 
 # %% ../nbs/05a_phrases.ipynb #8f0179d1
 HELDOUT_SUPERSAMPLE = 4   # shapes are drawn at 4× and averaged down: soft edges, unlike pycocotools' rasteriser
@@ -55,8 +55,10 @@ def _heldout_colour(name:str|None, rng) -> np.ndarray:
     return np.array(colorsys.hsv_to_rgb(h, s, v))
 
 # %% ../nbs/05a_phrases.ipynb #c4a957dd
-def _heldout_background(w:int, h:int, rng) -> np.ndarray:
-    "A float [h,w,3] background in [0,1]: radial gradient, tilted bands, mosaic, lines and dots, or a horizon."
+HELDOUT_BACKGROUNDS = ("radial gradient", "tilted bands", "mosaic", "lines and dots", "horizon")
+
+def _heldout_background(w:int, h:int, rng) -> tuple[np.ndarray, str]:
+    "A float [h,w,3] background in [0,1] of one of the `HELDOUT_BACKGROUNDS`, and its name."
     y, x = np.mgrid[0:h, 0:w].astype(float)
     c = [rng.uniform(0.15, 0.85, 3) for _ in range(3)]
     style = int(rng.integers(5))
@@ -85,32 +87,35 @@ def _heldout_background(w:int, h:int, rng) -> np.ndarray:
         ground = c[2] + rng.normal(0, 0.08, (h, w, 1))
         img = np.where((y > line)[..., None], ground, sky)
     img = np.asarray(Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.2)))) / 255
-    return np.clip(img + rng.normal(0, 0.015, img.shape), 0, 1)
+    return np.clip(img + rng.normal(0, 0.015, img.shape), 0, 1), HELDOUT_BACKGROUNDS[style]
 
 # %% ../nbs/05a_phrases.ipynb #bb40a485
-def _heldout_shape(kind:str, cx:float, cy:float, r:float, w:int, h:int, rng) -> np.ndarray:
-    "The coverage [h,w] in [0,1] of a `kind` shape at (cx,cy), size r, at a random angle."
+def _heldout_shape(kind:str, cx:float, cy:float, r:float, w:int, h:int, rng) -> tuple[np.ndarray, float]:
+    "The coverage [h,w] in [0,1] of a `kind` shape at (cx,cy), size r, at a random angle; and the angle in degrees."
     angle, k = rng.uniform(0, 2 * math.pi), HELDOUT_SUPERSAMPLE
     pts = [((cx + px * math.cos(angle) - py * math.sin(angle)) * k, (cy + px * math.sin(angle) + py * math.cos(angle)) * k)
            for px, py in _heldout_outline(kind, r, rng)]
     layer = Image.new("L", (w * k, h * k), 0)
     ImageDraw.Draw(layer).polygon(pts, fill=255)
-    return np.asarray(layer.resize((w, h), Image.BOX)) / 255
+    return np.asarray(layer.resize((w, h), Image.BOX)) / 255, math.degrees(angle)
 
-def _heldout_paint(pixels:np.ndarray, cover:np.ndarray, fill:np.ndarray, rng):
-    "Paint one shape into `pixels` by its coverage: a flat or two-tone fill, sometimes inside an outline of another colour."
+def _heldout_paint(pixels:np.ndarray, cover:np.ndarray, fill:np.ndarray, rng) -> dict:
+    "Paint one shape into `pixels` by its coverage: a flat or two-tone fill, sometimes inside an outline of another colour. Returns which it drew."
     h, w = cover.shape
     colour = np.broadcast_to(fill, (h, w, 3)).copy()
-    if rng.random() < 0.3:                           # a gradient from the fill to a darker tone, at an angle
+    gradient = bool(rng.random() < 0.3)
+    if gradient:                                     # a gradient from the fill to a darker tone, at an angle
         y, x = np.mgrid[0:h, 0:w] / max(h, w)
         a = rng.uniform(0, 2 * math.pi)
         t = x * math.cos(a) + y * math.sin(a); t = (t - t.min()) / (np.ptp(t) + 1e-6)
         colour = colour * (1 - 0.35 * t[..., None])
-    if rng.random() < 0.33:                          # an outline: the coverage's rim, one or two pixels wide
+    outline = bool(rng.random() < 0.33)
+    if outline:                                      # an outline: the coverage's rim, one or two pixels wide
         inner = np.asarray(Image.fromarray((cover * 255).astype(np.uint8)).filter(ImageFilter.MinFilter(3 if rng.random() < 0.6 else 5))) / 255
         rim = np.clip(cover - inner, 0, 1)[..., None]
         colour = colour * (1 - rim) + rng.uniform(0, 1, 3) * 0.25 * rim   # a dark rim
     pixels[:] = pixels * (1 - cover[..., None]) + colour * cover[..., None]
+    return dict(gradient=gradient, outline=outline)
 
 # %% ../nbs/05a_phrases.ipynb #dc69791d
 def _heldout_scene(w:int, h:int, rng, categories) -> list[dict]:
@@ -174,16 +179,17 @@ def make_heldout_shapes(root,                         # the refer root to write 
     for i in range(n_images):
         rng = np.random.default_rng([seed, i, 7919])
         image_id, w, h = i + 1, *(int(v) for v in rng.integers(*size_range, size=2, endpoint=True))
-        pixels, shapes = _heldout_background(w, h, rng), _heldout_scene(w, h, rng, categories)
-        covers = [_heldout_shape(s["kind"], s["cx"], s["cy"], s["r"], w, h, rng) for s in shapes]
-        for s, cover in zip(shapes, covers): _heldout_paint(pixels, cover, _heldout_colour(s["colour"], rng), rng)
+        (pixels, background), shapes = _heldout_background(w, h, rng), _heldout_scene(w, h, rng, categories)
+        covers, angles = zip(*[_heldout_shape(s["kind"], s["cx"], s["cy"], s["r"], w, h, rng) for s in shapes]) if shapes else ((), ())
+        fills = [_heldout_paint(pixels, cover, _heldout_colour(s["colour"], rng), rng) for s, cover in zip(shapes, covers)]
         masks = [c >= 0.5 for c in covers]
         file_name = f"COCO_train2014_{image_id:012d}.jpg"
         Image.fromarray((pixels * 255).round().astype(np.uint8)).save(img_dir / file_name, quality=94)
         images.append(dict(id=image_id, file_name=file_name, height=h, width=w))
         first = len(anns) + 1
         anns += [dict(id=first + k, image_id=image_id, category_id=cat_id[s["kind"]], iscrowd=0, area=int(m.sum()),
-                      segmentation=_compressed_rle(m), bbox=_bbox(m)) for k, (s, m) in enumerate(zip(shapes, masks))]
+                      segmentation=_compressed_rle(m), bbox=_bbox(m), drawing=dict(background=background, angle=round(a, 2), **f))
+                 for k, (s, m, a, f) in enumerate(zip(shapes, masks, angles, fills))]
         for sentence, who in _heldout_sentences(shapes, masks, w, h, categories, rng):
             kind = next(c for c in categories if c in sentence)
             refs.append(dict(ref_id=len(refs), image_id=image_id, split="val", ann_id=[first + k for k in who] or [-1],
@@ -285,3 +291,27 @@ def show_phrases(result:EvalResult,          # `evaluate` on `dataset` with its 
             images.append((dataset[result.rows[k]["index"]]["image"] + 1) / 2); masks.append(result.masks[k])
             titles.append(f"{result.rows[k]['prompt']}: {result.rows[k]['iou']:.2f}")
     return show_grid(images, masks, titles, ncols=4, size=size)
+
+# %% ../nbs/05a_phrases.ipynb #dfb246dc
+def found_by(result:EvalResult,         # `evaluate` on `dataset` with its masks
+             dataset:RefCocoDataset,    # the split, served whole
+             key,                       # an entry of the annotations' `drawing` record, or a function (annotation, image) -> group label
+             kinds=("class name",),     # the kinds of sentence whose referents are counted (`phrase_type`)
+             min_cover:float=0.5,       # a referent is found when the mask covers this share of its pixels
+            ) -> dict[str, dict]:       # group -> n (referents), found (their share found), cover (mean share of pixels painted)
+    "Every referent of the `kinds` sentences, one by one, grouped by `key`: how many, the share found, the mean share painted."
+    if not result.masks: raise ValueError("result has no masks; run evaluate(..., keep_masks=True).")
+    def label(a, image):
+        if callable(key): return key(a, image)
+        if key not in a.get("drawing", {}):
+            raise ValueError(f"key={key!r}: annotation {a['id']} has no such entry in its drawing record {a.get('drawing')}; pass one of its entries or a function (annotation, image) -> label.")
+        return a["drawing"][key]
+    names, groups = list(dataset.category_names.values()), defaultdict(list)
+    for k, r in enumerate(result.rows):
+        if k not in result.masks or phrase_type(r["prompt"], names)[0] not in kinds: continue
+        s = dataset.samples[r["index"]]
+        image, pred = dataset.images[s["image_id"]], result.masks[k][0].numpy()
+        for a in (dataset.anns[i] for i in s["ann_ids"]):
+            shape = _decode_segmentation(a["segmentation"], image["height"], image["width"])
+            groups[str(label(a, image))].append(float((pred & shape).sum() / max(int(shape.sum()), 1)))
+    return {g: dict(n=len(v), found=float(np.mean(np.array(v) >= min_cover)), cover=float(np.mean(v))) for g, v in sorted(groups.items())}
