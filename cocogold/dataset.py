@@ -676,7 +676,7 @@ def make_synthetic_refcoco(root,                       # the refer root to write
     img_dir.mkdir(parents=True, exist_ok=True); (root / dataset).mkdir(parents=True, exist_ok=True)
     cats = [dict(id=i + 1, name=n, supercategory="shape") for i, n in enumerate(categories)]
     cat_id = {c["name"]: c["id"] for c in cats}
-    images, anns, refs = [], [], []
+    images, anns, refs, n_sentences = [], [], [], 0   # a running count: summing the refs at each picture made big roots quadratic
     for i in range(n_images):   # a picture depends on (seed, i) alone: every dataset of a root shares its train2014 pictures, as the real ones do
         rng = np.random.default_rng([seed, i])
         image_id, h, w = i + 1, *(int(v) for v in rng.integers(*size_range, size=2, endpoint=True))
@@ -690,7 +690,8 @@ def make_synthetic_refcoco(root,                       # the refer root to write
         images.append(dict(id=image_id, file_name=file_name, height=h, width=w))
         scene = _scene_annotations(shapes, image_id, len(anns) + 1, cat_id)
         expressions = _expressions(shapes, w, h, np.random.default_rng([seed, i, 1]), generalised)
-        refs += _scene_refs(scene, expressions, image_id, _refer_split(i, split_by), len(refs), sum(len(r["sentences"]) for r in refs), generalised, cat_id)
+        scene_refs = _scene_refs(scene, expressions, image_id, _refer_split(i, split_by), len(refs), n_sentences, generalised, cat_id)
+        refs += scene_refs; n_sentences += sum(len(r["sentences"]) for r in scene_refs)
         anns += scene
     (root / dataset / "instances.json").write_text(json.dumps(dict(images=images, annotations=anns, categories=cats)))
     if generalised: (root / dataset / f"grefs({split_by}).json").write_text(json.dumps(refs))
