@@ -21,7 +21,7 @@ from .model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, default_devic
 from .runs import atomic_write, checkpoint_step, latest_checkpoint, read_metrics, validation_curve
 from .train import CheckedConfig, TrainConfig, train
 from .eval import ablate, evaluate, iou, markdown_table, show_examples, summarize
-from .phrases import PHRASE_KINDS, make_heldout_shapes, phrase_report, phrase_table
+from .phrases import MISS_COLUMNS, PHRASE_KINDS, make_heldout_shapes, phrase_report, phrase_table
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'RECIPE', 'SIZE_BINS', 'shapes_pipeline', 'shapes_components', 'pretrain_vae', 'vae_mask_ceiling',
@@ -327,13 +327,17 @@ def _demo_report(result, by_steps:list, by_zoom:list, size:int, ensemble_size:in
     return "\n".join(lines + _phrase_section(phrases))
 
 def _phrase_section(phrases:dict[str, dict]) -> list[str]:
-    "report.md's lines on the phrase sets: `phrase_report` of each, beside the class-name baseline."
+    "report.md's lines on the phrase sets: `phrase_report` of each, beside the class-name baseline, then how its sentences are missed."
     if not phrases: return []
     lines = ["## Phrases and the held-out generator", "",
              "Whole pictures, every sentence: class names (every shape of the class), \"the {shape}\" (the one shape of its class), "
              "colour, size and position phrases (one shape), phrases naming a colour no shape of the class has (no target). Beside the model, the class-name "
              "baseline: the mask of every shape of the named class, scored against the same references.", ""]
-    for name, report in phrases.items(): lines += [f"### {name.capitalize()}", "", phrase_table(report), ""]
+    for name, report in phrases.items():
+        lines += [f"### {name.capitalize()}", "", phrase_table(report), "",
+                  "How the sentences that refer to something are missed: the share answered with an empty mask, the share whose referent is at "
+                  "least half covered, and the share painting more than 1.5 times the referent's area.", "",
+                  phrase_table(report, columns=MISS_COLUMNS), ""]
     return lines
 
 _HEADLINE = (("class names", "class names mIoU {mIoU:.3f}"), ("absent class names", "absent classes empty {N_acc:.0%}"),

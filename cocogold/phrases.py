@@ -16,8 +16,8 @@ from .eval import EvalResult, mask_counts, markdown_table, referring_summary
 from .masks import show_grid
 
 # %% auto #0
-__all__ = ['HELDOUT_SUPERSAMPLE', 'HELDOUT_BACKGROUNDS', 'PHRASE_KINDS', 'make_heldout_shapes', 'phrase_type', 'class_baseline',
-           'phrase_report', 'phrase_table', 'show_phrases', 'found_by']
+__all__ = ['HELDOUT_SUPERSAMPLE', 'HELDOUT_BACKGROUNDS', 'PHRASE_KINDS', 'PHRASE_COLUMNS', 'MISS_COLUMNS', 'make_heldout_shapes',
+           'phrase_type', 'class_baseline', 'miss_shares', 'phrase_report', 'phrase_table', 'show_phrases', 'found_by']
 
 # %% ../nbs/05a_phrases.ipynb #8f0179d1
 HELDOUT_SUPERSAMPLE = 4   # shapes are drawn at 4× and averaged down: soft edges, unlike pycocotools' rasteriser
@@ -236,6 +236,8 @@ def class_baseline(dataset:RefCocoDataset, # a split served whole (`size=None`)
 
 # %% ../nbs/05a_phrases.ipynb #9b7b2ef1
 PHRASE_KINDS = ("colour", "size", "position")   # the phrases pooled in the report's "phrases" row
+PHRASE_COLUMNS = ("n", "oIoU", "mIoU", "N_acc", "baseline_oIoU", "baseline_N_acc")   # `phrase_table`'s columns by default
+MISS_COLUMNS = ("n_targeted", "empty", "half_covered", "over_painted")             # how the targeted sentences are missed
 
 def _baseline_row(row:dict, dataset:RefCocoDataset) -> dict:
     "`row` with the class-name baseline's counts in place of the model's."
@@ -244,10 +246,21 @@ def _baseline_row(row:dict, dataset:RefCocoDataset) -> dict:
     reference = torch.from_numpy(dataset._referent_mask(s, image["height"], image["width"]))[None]
     return row | {k: int(v) for k, v in mask_counts(class_baseline(dataset, row["index"]), reference).items()}
 
+def miss_shares(rows:list[dict],        # per-sample counts: intersection, pred_area, gt_area
+                min_cover:float=0.5,    # a referent is half covered when the mask paints this share of its pixels
+                over:float=1.5,         # a mask is over-painted when its area exceeds this many times the referent's
+               ) -> dict:               # n_targeted; the shares of them answered empty, half covered, over-painted
+    "How the rows that refer to something are answered: the share with an empty mask, with the referent at least half covered, and painting well beyond it."
+    targeted = [r for r in rows if r["gt_area"] > 0]
+    share = lambda test: float(np.mean([test(r) for r in targeted])) if targeted else float("nan")
+    return dict(n_targeted=len(targeted), empty=share(lambda r: r["pred_area"] == 0),
+                half_covered=share(lambda r: r["intersection"] >= min_cover * r["gt_area"]),
+                over_painted=share(lambda r: r["pred_area"] > over * r["gt_area"]))
+
 def phrase_report(result:EvalResult,       # `evaluate` on `dataset` (any n)
                   dataset:RefCocoDataset,  # the split, served whole (size=None)
-                 ) -> dict[str, dict]:     # group -> n, oIoU, mIoU, N_acc and the baseline's oIoU and N_acc
-    "The result scored by phrase kind, beside the class-name baseline on the same references."
+                 ) -> dict[str, dict]:     # group -> n, oIoU, mIoU, N_acc, the baseline's oIoU and N_acc, and `miss_shares`
+    "The result scored by phrase kind, beside the class-name baseline on the same references, with how the targeted sentences are missed."
     names = list(dataset.category_names.values())
     groups = defaultdict(list)   # group -> (the model's row, the baseline's row) pairs; each baseline drawn once
     for r in result.rows:
@@ -261,18 +274,22 @@ def phrase_report(result:EvalResult,       # `evaluate` on `dataset` (any n)
     order = ["class names", "absent class names", "the class name", *PHRASE_KINDS, "phrases", "no-target phrases", "several", "other"]
     report = {}
     for name in [g for g in order if g in groups]:
-        model, base = (referring_summary(list(rows)) for rows in zip(*groups[name]))
+        rows, base_rows = (list(rows) for rows in zip(*groups[name]))
+        model, base = referring_summary(rows), referring_summary(base_rows)
         report[name] = dict(n=model["n"], oIoU=model["oIoU"], mIoU=model["mIoU"], N_acc=model["N_acc"],
-                            baseline_oIoU=base["oIoU"], baseline_N_acc=base["N_acc"])
+                            baseline_oIoU=base["oIoU"], baseline_N_acc=base["N_acc"], **miss_shares(rows))
     return report
 
-def phrase_table(report:dict[str, dict], # `phrase_report`'s
-                 first:str="prompts",    # the label column's heading
+def phrase_table(report:dict[str, dict],     # `phrase_report`'s
+                 first:str="prompts",        # the label column's heading
+                 columns=PHRASE_COLUMNS,     # the figures shown; `MISS_COLUMNS` for how the targeted sentences are missed
                 ) -> str:
     "The report as a markdown table; a dash where a figure does not apply (oIoU of sentences naming nothing, N-acc of the others)."
     dash = lambda v: "–" if isinstance(v, float) and math.isnan(v) else v
-    return markdown_table({k: {c: dash(v) for c, v in g.items()} for k, g in report.items()}, first,
-                          ["n", "oIoU", "mIoU", "N_acc", "baseline_oIoU", "baseline_N_acc"])
+    if unknown := [c for c in columns if not all(c in g for g in report.values())]:
+        raise ValueError(f"columns={list(columns)}: {unknown} are not figures of the report, which has {list(next(iter(report.values()), {}))}.")
+    show = {k: g for k, g in report.items() if "n_targeted" not in columns or g.get("n_targeted")}   # the miss table leaves out groups naming nothing
+    return markdown_table({k: {c: dash(v) for c, v in g.items()} for k, g in show.items()}, first, list(columns))
 
 # %% ../nbs/05a_phrases.ipynb #85005826
 def show_phrases(result:EvalResult,          # `evaluate` on `dataset` with its masks
