@@ -54,6 +54,14 @@ def _config_parser(cls, prog:str|None=None) -> ArgumentParser:
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=hints[f.name], help=docs.get(f.name) or "", **given)
     return parser
 
+def _hyphenated_flags(cls, argv:list[str]) -> list[str]:
+    "`argv` with `--max_steps` (and `--max_steps=9`) spelled `--max-steps`, the flags' spelling, for every key of `cls`."
+    keys = {f.name for f in fields(cls)}
+    def spelled(arg:str) -> str:
+        flag, eq, value = arg.partition("=")
+        return f"{flag.replace('_', '-')}{eq}{value}" if flag.startswith("--") and flag[2:] in keys else arg
+    return [spelled(a) for a in argv]
+
 def _unknown_key_message(cls, keys) -> str:
     "An error message for unknown config keys, with the closest known ones."
     names = [f.name for f in fields(cls)]
@@ -105,7 +113,8 @@ class CheckedConfig:
 
     @classmethod
     def from_args(cls, argv:list[str]|None=None, prog:str|None=None):
-        "A checked config from a command line: `--config FILE` and one `--key value` flag per field."
+        "A checked config from a command line: `--config FILE` and one `--key value` flag per field (`--max-steps` or `--max_steps`)."
+        argv = _hyphenated_flags(cls, sys.argv[1:] if argv is None else list(argv))
         try: namespace = _config_parser(cls, prog).parse_args(argv)
         except Exception as e: raise ValueError(_config_error(cls, e)) from None
         return cls(**{f.name: namespace[f.name] for f in fields(cls)})
