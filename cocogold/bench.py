@@ -15,18 +15,19 @@ from diffusers import AutoencoderKL
 from fastcore.script import call_parse
 from torch.utils.flop_counter import FlopCounterMode
 from transformers import CLIPTextConfig, CLIPTextModel
-from .dataset import CocoGoldDataset, SHAPE_CATEGORIES, make_synthetic_coco
+from .dataset import CocoGoldDataset
+from .shapes.world import SHAPE_CATEGORIES, make_synthetic_coco
 from .eval import markdown_table
 from .masks import extract_mask
-from .model import CocoGoldPipeline, sd2_scheduler, tiny_pipeline, tiny_tokenizer, widen_conv_in
+from .model import CocoGoldPipeline, sd2_scheduler, widen_conv_in
+from .testing import SD2_UNET_CONFIG, sd2_components, sd2_folder, tiny_pipeline, tiny_tokenizer
 from .runs import latest_checkpoint, load_checkpoint, read_metrics, save_checkpoint
 from .train import TrainConfig, base_pipeline, set_up, train
 
 # %% auto #0
-__all__ = ['SD2_UNET_CONFIG', 'SD2_BENCH_SETTINGS', 'SD2_BENCH_VARIANTS', 'SD2_VAE_CONFIG', 'OPENCLIP_H_TEXT_CONFIG',
-           'DENSE_BF16_TFLOPS', 'SD2_TRAIN_SETTINGS', 'benchmark_dataset', 'benchmark_extract_mask',
-           'benchmark_overhead', 'bare_unet_step_s', 'benchmark_training_overhead', 'benchmark_sd2_unet',
-           'sd2_components', 'sd2_folder', 'unet_train_flops', 'benchmark_training', 'benchmark_inference',
+__all__ = ['SD2_BENCH_SETTINGS', 'SD2_BENCH_VARIANTS', 'DENSE_BF16_TFLOPS', 'SD2_TRAIN_SETTINGS', 'benchmark_dataset',
+           'benchmark_extract_mask', 'benchmark_overhead', 'bare_unet_step_s', 'benchmark_training_overhead',
+           'benchmark_sd2_unet', 'unet_train_flops', 'benchmark_training', 'benchmark_inference',
            'benchmark_checkpoint', 'benchmark_all', 'bench_cli']
 
 # %% ../nbs/07_bench.ipynb #b8d854ca
@@ -130,11 +131,6 @@ def benchmark_training_overhead(cfg:TrainConfig, # the run to time (its output_d
     return dict(loop_step_s=loop, bare_step_s=bare, ratio=loop / bare)
 
 # %% ../nbs/07_bench.ipynb #6593f8e0
-SD2_UNET_CONFIG = dict(sample_size=96, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=(320, 640, 1280, 1280),
-                       down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
-                       up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
-                       cross_attention_dim=1024, attention_head_dim=(5, 10, 20, 20), use_linear_projection=True)
-
 SD2_BENCH_SETTINGS = (   # the seed's fp32 (TF32 off, PyTorch's matmul default) against ours, both at the config's micro-batch of 4
     dict(setting="fp32 (seed)", dtype=None, checkpointing=False, tf32=False, micro_batch=4),
     dict(setting="bf16 + checkpointing", dtype=torch.bfloat16, checkpointing=True, tf32=True, micro_batch=4))
@@ -179,29 +175,7 @@ def benchmark_sd2_unet(settings=SD2_BENCH_SETTINGS, # the settings to time; the 
     return rows
 
 # %% ../nbs/07_bench.ipynb #ba62a8cd
-SD2_VAE_CONFIG = dict(in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, block_out_channels=(128, 256, 512, 512),
-                      down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4, norm_num_groups=32,
-                      sample_size=768, scaling_factor=0.18215)
-OPENCLIP_H_TEXT_CONFIG = dict(vocab_size=49408, hidden_size=1024, intermediate_size=4096, num_attention_heads=16, num_hidden_layers=23,
-                              max_position_embeddings=77, hidden_act="gelu", projection_dim=1024)
 DENSE_BF16_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0, "RTX 4090": 165.0}  # the vendors' dense (not sparse) figures
-
-def sd2_components(seed:int=0,       # seeds the random initialisation
-                   unet_config:dict=None, vae_config:dict=None, text_config:dict=None, # None: SD2's (smaller ones make a CPU smoke test)
-                  ) -> dict:         # unet (4 input channels), vae, scheduler, text_encoder, tokenizer
-    "Random-init components with Stable Diffusion 2's architectures: its UNet and VAE, and OpenCLIP ViT-H's text tower."
-    torch.manual_seed(seed)
-    tokenizer = tiny_tokenizer()   # its ids are valid in CLIP's vocabulary; the benchmark needs shapes, not words
-    text = CLIPTextConfig(**(text_config or OPENCLIP_H_TEXT_CONFIG), bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                          pad_token_id=tokenizer.pad_token_id)
-    return dict(unet=UNet2DConditionModel(**(unet_config or SD2_UNET_CONFIG)), vae=AutoencoderKL(**(vae_config or SD2_VAE_CONFIG)),
-                scheduler=sd2_scheduler(), text_encoder=CLIPTextModel(text), tokenizer=tokenizer)
-
-def sd2_folder(folder, **components_kw) -> Path: # `sd2_components`' arguments
-    "`sd2_components` saved in Stable Diffusion 2's folder layout (unet/, vae/, text_encoder/, tokenizer/, scheduler/)."
-    folder = Path(folder)
-    for name, part in sd2_components(**components_kw).items(): part.save_pretrained(folder / name)
-    return folder
 
 def unet_train_flops(unet, size:int, batch:int) -> float:
     "FLOPs of one forward + backward pass of `unet` on `batch` latents of a `size`-pixel picture, as PyTorch counts them."

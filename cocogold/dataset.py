@@ -16,250 +16,12 @@ from fastcore.basics import patch
 from .masks import desaturate, paint_mask
 
 # %% auto #0
-__all__ = ['DEFAULT_CATEGORIES', 'SHAPE_CATEGORIES', 'REFER_SPLITS', 'REFERRING_COLORS', 'make_synthetic_coco', 'CocoGoldDataset',
-           'class_histogram', 'plot_class_histogram', 'load_refs', 'plural', 'make_synthetic_refcoco',
-           'swap_left_right', 'RefCocoDataset']
+__all__ = ['DEFAULT_CATEGORIES', 'REFER_SPLITS', 'CocoGoldDataset', 'decode_segmentation', 'class_histogram',
+           'plot_class_histogram', 'load_refs', 'swap_left_right', 'RefCocoDataset']
 
 # %% ../nbs/00_dataset.ipynb #ebbfae22
 DEFAULT_CATEGORIES = ["car", "dining table", "chair", "train", "airplane", "giraffe", "clock",
                       "toilet", "bed", "bird", "truck", "cat", "horse", "dog"]
-SHAPE_CATEGORIES = ["circle", "square", "triangle", "star", "cross"]
-
-# %% ../nbs/00_dataset.ipynb #8c1e732c
-def _shape_polygons(kind:str, cx:float, cy:float, r:float, rng) -> list[list[float]]:
-    "COCO polygons (flat x,y lists) of a shape of class `kind` centred at (cx,cy) with radius `r`."
-    def ring(n, radii, phase):
-        return [c for k in range(n) for c in (cx + radii[k % len(radii)] * math.cos(phase + 2 * math.pi * k / n),
-                                               cy + radii[k % len(radii)] * math.sin(phase + 2 * math.pi * k / n))]
-    phase = rng.uniform(0, 2 * math.pi)
-    if kind == "circle": return [ring(32, [r], 0)]
-    if kind == "square": return [ring(4, [r], phase)]
-    if kind == "triangle": return [ring(3, [r], phase)]
-    if kind == "star": return [ring(10, [r, r * 0.45], phase)]
-    if kind == "cross":  # two bars: a multi-polygon object
-        w = r * 0.35
-        return [[cx - r, cy - w, cx + r, cy - w, cx + r, cy + w, cx - r, cy + w],
-                [cx - w, cy - r, cx + w, cy - r, cx + w, cy + r, cx - w, cy + r]]
-    raise ValueError(f"unknown shape {kind!r}; expected one of {SHAPE_CATEGORIES}.")
-
-def _rasterize(polygons, h, w) -> np.ndarray:
-    "The union of COCO polygons as a bool [h,w] mask, rasterised by pycocotools."
-    return mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects(polygons, h, w))).astype(bool)
-
-def _uncompressed_rle(mask:np.ndarray) -> dict:
-    "COCO's uncompressed RLE (column-major run lengths, starting with a run of zeros) of a bool mask."
-    flat = np.asfortranarray(mask).ravel(order="F").astype(np.int8)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], flat, [1 - flat[-1]]])))
-    counts = np.diff(np.concatenate([[0], edges])).tolist()
-    return {"size": list(mask.shape), "counts": counts}
-
-def _compressed_rle(mask:np.ndarray) -> dict:
-    "COCO's compressed RLE of a bool mask, its counts as a JSON string."
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    return {"size": rle["size"], "counts": rle["counts"].decode()}
-
-def _bbox(mask:np.ndarray) -> list[int]:
-    "COCO's [x, y, width, height] box of a non-empty bool mask."
-    ys, xs = np.nonzero(mask)
-    return [int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]
-
-def _textured_background(h, w, rng) -> np.ndarray:
-    "A float [h,w,3] background in [0,1]: a random gradient with stripes, a checkerboard, blotches or plain noise."
-    y, x = np.mgrid[0:h, 0:w] / max(h, w)
-    c0, c1 = rng.uniform(0.1, 0.8, 3), rng.uniform(0.1, 0.8, 3)
-    style = rng.integers(4)
-    if style == 0:                                   # gradient with stripes
-        t = (np.cos(rng.uniform(0, np.pi)) * x + np.sin(rng.uniform(0, np.pi)) * y)[..., None]
-        img = c0 + (c1 - c0) * (t - t.min()) / (np.ptp(t) + 1e-6)
-        img = img + 0.06 * np.sin(2 * np.pi * rng.uniform(5, 30) * (x if rng.random() < 0.5 else y))[..., None]
-    elif style == 1:                                 # checkerboard
-        k = rng.uniform(4, 16)
-        img = np.where(((np.floor(x * k) + np.floor(y * k)) % 2 == 0)[..., None], c0, c1)
-    elif style == 2:                                 # soft blotches
-        coarse = rng.uniform(0, 1, (4, 4, 1))
-        img = c0 + (c1 - c0) * np.asarray(Image.fromarray((coarse[..., 0] * 255).astype(np.uint8)).resize((w, h), Image.BICUBIC))[..., None] / 255
-    else:                                            # strong noise
-        img = c0 + rng.normal(0, 0.15, (h, w, 3))
-    return np.clip(img + rng.normal(0, 0.04, (h, w, 3)), 0, 1)
-
-# %% ../nbs/00_dataset.ipynb #b248057b
-def _rotated(points, cx:float, cy:float, angle:float) -> list[float]:
-    "A flat COCO polygon of (x, y) offsets `points` turned by `angle` about (cx, cy)."
-    c, s = math.cos(angle), math.sin(angle)
-    return [v for x, y in points for v in (cx + c * x - s * y, cy + s * x + c * y)]
-
-def _varied_polygons(kind:str, cx:float, cy:float, r:float, rng) -> list[list[float]]:
-    "COCO polygons of a shape of class `kind` in any plausible pose and proportion, about (cx, cy) within radius `r`."
-    angle = rng.uniform(0, 2 * math.pi)
-    if kind == "circle":                             # an ellipse, axes 1 : 0.8–1
-        b = r * rng.uniform(0.8, 1.0)
-        return [_rotated([(r * math.cos(t), b * math.sin(t)) for t in np.linspace(0, 2 * math.pi, 39, endpoint=False)], cx, cy, angle)]
-    if kind == "square":                             # sides 1 : 0.85–1, corners rounded up to 30 % of the half side
-        a = r / math.sqrt(2); b = a * rng.uniform(0.85, 1.0); q = rng.uniform(0, 0.3) * b
-        corners = [(a - q, b - q), (q - a, b - q), (q - a, q - b), (a - q, q - b)]   # the arcs' centres, counter-clockwise
-        return [_rotated([(x + q * math.cos(t), y + q * math.sin(t)) for k, (x, y) in enumerate(corners)
-                          for t in np.linspace(k * math.pi / 2, (k + 1) * math.pi / 2, 5)], cx, cy, angle)]
-    if kind == "triangle":                           # vertices on the circle, arcs ≥ 60°: every angle ≥ 30°
-        arcs = 60 + 180 * rng.dirichlet([2, 2, 2])
-        ts = np.radians(np.cumsum(arcs))
-        return [_rotated([(r * math.cos(t), r * math.sin(t)) for t in ts], cx, cy, angle)]
-    if kind == "star":                               # 5–7 points, inner radius 35–60 % of the outer
-        n, inner = int(rng.integers(5, 8)), rng.uniform(0.35, 0.6)
-        radii = [r * (1 if k % 2 == 0 else inner) * rng.uniform(0.9, 1.0) for k in range(2 * n)]
-        return [_rotated([(q * math.cos(math.pi * k / n), q * math.sin(math.pi * k / n)) for k, q in enumerate(radii)], cx, cy, angle)]
-    if kind == "cross":                              # two bars, each its own half-width and arm lengths
-        bars = []
-        for turn in (0, 0.5 * math.pi):
-            w = r * rng.uniform(0.2, 0.45); l0, l1 = math.sqrt(r * r - w * w) * rng.uniform(0.65, 1.0, 2)   # inside the radius
-            bars.append(_rotated([(-l0, -w), (l1, -w), (l1, w), (-l0, w)], cx, cy, angle + turn))
-        return bars
-    raise ValueError(f"unknown shape {kind!r}; expected one of {SHAPE_CATEGORIES}.")
-
-def _varied_background(h:int, w:int, rng) -> np.ndarray:
-    "A float [h,w,3] background: one of the four plain styles, or rings about a point, line clutter, or a two-tone split."
-    style = int(rng.integers(7))
-    if style < 4: return _textured_background(h, w, rng)
-    y, x = np.mgrid[0:h, 0:w] / max(h, w)
-    c0, c1 = rng.uniform(0.1, 0.8, 3), rng.uniform(0.1, 0.8, 3)
-    if style == 4:                                   # soft rings about a random point
-        d = np.hypot(x - rng.uniform(0, 1), y - rng.uniform(0, 1))
-        img = c0 + (c1 - c0) * (0.5 + 0.5 * np.cos(2 * np.pi * rng.uniform(2, 8) * d))[..., None]
-    elif style == 5:                                 # thin lines of many colours over a plain ground
-        canvas = Image.fromarray((np.broadcast_to(c0, (h, w, 3)) * 255).astype(np.uint8))
-        draw = ImageDraw.Draw(canvas)
-        for _ in range(int(rng.integers(3, 12))):
-            draw.line([tuple(rng.uniform(0, 1, 2) * (w, h)), tuple(rng.uniform(0, 1, 2) * (w, h))], fill=tuple(int(v) for v in rng.uniform(25, 205, 3)), width=1)
-        img = np.asarray(canvas) / 255
-    else:                                            # two tones split by a tilted line
-        t = np.cos(rng.uniform(0, 2 * np.pi)) * (x - 0.5) + np.sin(rng.uniform(0, 2 * np.pi)) * (y - 0.5)
-        img = np.where((t > rng.uniform(-0.2, 0.2))[..., None], c0, c1)
-    return np.clip(img + rng.normal(0, 0.04, (h, w, 3)), 0, 1)
-
-def _eroded(mask:np.ndarray, px:int) -> np.ndarray:
-    "`mask` shrunk by `px` pixels (4-neighbourhood)."
-    m = mask.copy()
-    for _ in range(px):
-        p = np.pad(m, 1)
-        m = m & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
-    return m
-
-def _paint_varied(pixels:np.ndarray, mask:np.ndarray, color:np.ndarray, rng, spread:float=0.25):
-    "Fill `mask` of `pixels` in place: flat `color`, a gradient from it to a shade at most `spread` away, or flat with a 1–2 px outline."
-    style = rng.choice(3, p=[0.5, 0.3, 0.2])
-    if style == 1:
-        ys, xs = np.nonzero(mask)
-        theta = rng.uniform(0, 2 * np.pi)
-        t = np.cos(theta) * xs + np.sin(theta) * ys
-        t = ((t - t.min()) / (np.ptp(t) + 1e-6))[:, None]
-        other = np.clip(color + rng.uniform(-spread, spread, 3), 0.05, 0.9)
-        pixels[ys, xs] = color + (other - color) * t
-        return
-    pixels[mask] = color
-    if style == 2:
-        line = rng.uniform(0.05, 0.9, 3)
-        pixels[mask & ~_eroded(mask, int(rng.integers(1, 3)))] = line
-
-def _soften(image:Image.Image, rng) -> Image.Image:
-    "Half of the time, `image` blurred by a radius of 0.3–0.8 px, as a drawing with soft edges."
-    return image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8))) if rng.random() < 0.5 else image
-
-# %% ../nbs/00_dataset.ipynb #ff674737
-def _draw_scene(h:int, w:int, rng, categories, radius_range, varied:bool=False) -> tuple[np.ndarray, list, np.ndarray]:
-    "Pixels [h,w,3] in [0,1], segments (class, polygons or None, iscrowd, drawn mask) and the label map (0 = unlabeled, k = segment k) of one picture."
-    pixels, short = (_varied_background if varied else _textured_background)(h, w, rng), min(h, w)
-    ground = np.zeros((h, w), bool); ground[int(h * 0.85):] = True
-    segments = [("ground", None, 0, ground)]
-    if rng.random() < 0.5:                                      # a near-white blob no one annotates
-        bh, bw = max(3, short // 12), max(4, short // 7)
-        by, bx = rng.integers(0, h - bh), rng.integers(0, w - bw)
-        pixels[by:by + bh, bx:bx + bw] = rng.uniform(0.97, 1.0)
-    if rng.random() < 0.3 and "square" in categories:           # a crowd of small squares
-        crowd, side, spread = np.zeros((h, w), bool), max(3, short // 40), max(4, short // 12)
-        cy, cx = rng.integers(h // 4, 3 * h // 4), rng.integers(w // 4, 3 * w // 4)
-        for _ in range(6):
-            y0, x0 = cy + rng.integers(-spread, spread), cx + rng.integers(-spread, spread)
-            crowd[max(0, y0):y0 + side, max(0, x0):x0 + side] = True
-        segments.append(("square", None, 1, crowd))
-    for kind in rng.choice(categories, size=rng.integers(1, min(4, len(categories)), endpoint=True), replace=False):
-        r = rng.uniform(*radius_range) * short
-        cx, cy = rng.uniform(0.1 * w, 0.9 * w), rng.uniform(0.1 * h, 0.9 * h)
-        polygons = (_varied_polygons if varied and rng.random() < 0.75 else _shape_polygons)(str(kind), cx, cy, r, rng)
-        segments.append((str(kind), polygons, 0, _rasterize(polygons, h, w)))
-    label = np.zeros((h, w), np.int32)
-    for k, (kind, polygons, crowd, m) in enumerate(segments, start=1):   # later segments occlude earlier ones
-        label[m] = k
-        if kind == "ground": continue
-        color = rng.uniform(0, 1, 3) * 0.8 + 0.1 if not crowd else rng.uniform(0.2, 0.8, 3)
-        if varied and not crowd: _paint_varied(pixels, m, color, rng)
-        else: pixels[m] = color
-    return np.clip(pixels + rng.normal(0, 0.02, pixels.shape), 0, 1), segments, label
-
-def _annotate_scene(segments:list, label:np.ndarray, image_id:int, first_ann_id:int, cat_id:dict) -> tuple[list, list, np.ndarray]:
-    "Instances annotations, panoptic `segments_info` and the panoptic PNG pixels [h,w,3] of a drawn scene's visible segments."
-    (h, w), instances, segments_info, pan = label.shape, [], [], np.zeros((*label.shape, 3), np.uint8)
-    for k, (kind, polygons, crowd, _) in enumerate(segments, start=1):
-        visible = label == k
-        if not visible.any(): continue
-        bbox, ann_id = _bbox(visible), first_ann_id + len(instances)
-        if polygons is not None and visible.sum() == _rasterize(polygons, h, w).sum():
-            seg = polygons                                          # unoccluded: the polygons themselves
-        elif crowd or ann_id % 2:
-            seg = _uncompressed_rle(visible)                        # crowds and every other occluded object
-        else:
-            seg = _compressed_rle(visible)
-        instances.append(dict(id=ann_id, image_id=image_id, category_id=cat_id[kind], segmentation=seg,
-                              area=int(visible.sum()), bbox=bbox, iscrowd=int(crowd)))
-        segment_id = 1000 * k + 7                                  # exercises the R + 256·G + 256²·B encoding
-        pan[visible] = [segment_id % 256, segment_id // 256 % 256, segment_id // 65536]
-        segments_info.append(dict(id=segment_id, category_id=cat_id[kind], iscrowd=int(crowd), bbox=bbox, area=int(visible.sum())))
-    return instances, segments_info, pan
-
-# %% ../nbs/00_dataset.ipynb #31652a59
-def _first_image_id(split:str) -> int:
-    "The first image id of a synthetic split: 1 for train, a range of its own for every other split, so ids never repeat across splits (as COCO's do not)."
-    return 1 if split == "train" else 1 + 10**6 * (zlib.crc32(split.encode()) % 999 + 1)
-
-def _degenerate_annotations(image_id:int, first_ann_id:int) -> list[dict]:
-    "Two polygon annotations a loader must drop: fewer than 3 points, and collinear points (zero area)."
-    return [dict(id=first_ann_id, image_id=image_id, category_id=1, segmentation=[[5, 5, 20, 5]], area=0, bbox=[5, 5, 15, 0], iscrowd=0),
-            dict(id=first_ann_id + 1, image_id=image_id, category_id=1, segmentation=[[5, 5, 20, 5, 35, 5]], area=0, bbox=[5, 5, 30, 0], iscrowd=0)]
-
-def make_synthetic_coco(root,                        # folder to write the COCO root into
-                        n_images:int=16,             # images in the split
-                        split:str="train",           # writes images/{split}/ and *_{split}2017.json
-                        seed:int=0,                  # the same seed writes the same files
-                        size_range=(320, 448),       # image width and height are drawn in this range
-                        radius_range=(0.08, 0.3),    # shape radius as a fraction of the image's short side
-                        categories=SHAPE_CATEGORIES, # shape classes to draw (a subset of SHAPE_CATEGORIES)
-                        degenerate:bool=False,       # add annotations a loader must drop (< 3 points, zero area)
-                        varied:bool=False,           # shapes in any pose and proportion, gradient and outlined fills, soft edges, more backgrounds
-                       ) -> Path:                    # `root`
-    "Write a COCO-format root (JPEGs, instances JSON, panoptic JSON + PNGs) of shapes on textured backgrounds."
-    root, rng, first_id = Path(root), np.random.default_rng(seed), _first_image_id(split)
-    img_dir, ann_dir = root / "images" / split, root / "annotations"
-    pan_dir = ann_dir / f"panoptic_{split}2017"
-    for d in (img_dir, pan_dir): d.mkdir(parents=True, exist_ok=True)
-    cats = [dict(id=i + 1, name=n, supercategory="shape", isthing=1) for i, n in enumerate(categories)]
-    cats.append(dict(id=len(cats) + 1, name="ground", supercategory="stuff", isthing=0))
-    cat_id = {c["name"]: c["id"] for c in cats}
-    images, instances, panoptic = [], [], []
-    for i in range(n_images):
-        image_id, h, w = first_id + i, *(int(v) for v in rng.integers(*size_range, size=2, endpoint=True))
-        pixels, segments, label = _draw_scene(h, w, rng, categories, radius_range, varied)
-        image = Image.fromarray((pixels * 255).astype(np.uint8))
-        if varied: image = _soften(image, rng)
-        if i == n_images - 1: image = image.convert("L")           # one grayscale JPEG, as in real COCO
-        image.save(img_dir / f"{image_id:012d}.jpg", quality=92)
-        images.append(dict(id=image_id, file_name=f"{image_id:012d}.jpg", height=h, width=w))
-        anns, segments_info, pan = _annotate_scene(segments, label, image_id, len(instances) + 1, cat_id)
-        instances += anns
-        Image.fromarray(pan).save(pan_dir / f"{image_id:012d}.png")
-        panoptic.append(dict(image_id=image_id, file_name=f"{image_id:012d}.png", segments_info=segments_info))
-    if degenerate and instances: instances += _degenerate_annotations(images[0]["id"], len(instances) + 1)
-    info = dict(description="cocogold synthetic shapes", version="1.0")
-    (ann_dir / f"instances_{split}2017.json").write_text(json.dumps(dict(info=info, images=images, annotations=instances, categories=cats)))
-    (ann_dir / f"panoptic_{split}2017.json").write_text(json.dumps(dict(info=info, images=images, annotations=panoptic, categories=cats)))
-    return root
 
 # %% ../nbs/00_dataset.ipynb #e315de3e
 def _find_images_dir(root:Path, split:str) -> Path:
@@ -447,7 +209,7 @@ def _with_prompt(self:CocoGoldDataset, plan:dict, rng) -> dict:
     return plan | dict(name=name, prompt=self.prompt_template.format(names[rng.integers(len(names))]))
 
 # %% ../nbs/00_dataset.ipynb #a728e8e8
-def _decode_segmentation(seg, h:int, w:int) -> np.ndarray:
+def decode_segmentation(seg, h:int, w:int) -> np.ndarray:
     "A COCO segmentation (polygons, uncompressed or compressed RLE) as a bool [h,w] mask."
     if isinstance(seg, list): rle = mask_utils.merge(mask_utils.frPyObjects(seg, h, w))
     elif isinstance(seg.get("counts"), list): rle = mask_utils.frPyObjects(seg, h, w)
@@ -466,7 +228,7 @@ def _class_mask(self:CocoGoldDataset, rec:dict, category_id:int, crop) -> np.nda
         region = np.isin(rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2], [a["id"] for a in anns])
     else:
         region = np.zeros((y1 - y0, x1 - x0), bool)
-        for a in anns: region |= _decode_segmentation(a["segmentation"], rec["height"], rec["width"])[y0:y1, x0:x1]
+        for a in anns: region |= decode_segmentation(a["segmentation"], rec["height"], rec["width"])[y0:y1, x0:x1]
     return np.array(Image.fromarray(region).resize((self.size, self.size), Image.NEAREST))
 
 class _UnreadableImage(Exception):
@@ -572,131 +334,6 @@ def load_refs(path, # a refs pickle (refs(unc).p, ...) or gRefCOCO's grefs(unc).
     if not isinstance(refs, list) or not all(isinstance(r, dict) for r in refs):
         raise ValueError(f"refs file {str(path)!r} holds a {type(refs).__name__}; expected a list of refs (dicts).")
     return refs
-
-# %% ../nbs/00_dataset.ipynb #b07ddcec
-REFERRING_COLORS = {"red": (210, 40, 40), "green": (40, 170, 60), "blue": (50, 70, 210),
-                    "yellow": (230, 210, 50), "purple": (140, 60, 180), "orange": (240, 140, 40)}
-
-def _shade(name:str, rng) -> np.ndarray:
-    "An RGB colour in [0,1] a person would still call `name`: its prototype, each channel moved by up to ±20."
-    return np.clip(np.array(REFERRING_COLORS[name]) + rng.integers(-20, 21, 3), 0, 255) / 255
-
-def _place_shapes(h:int, w:int, rng, categories, radius_range, tries:int=60, varied:bool=False) -> list[dict]:
-    "Two or three shapes of one class (sometimes one more of another), non-overlapping, each with a colour name unique in its class; with `varied`, in any pose and proportion."
-    kinds = [str(rng.choice(categories))] * int(rng.integers(2, 4))
-    if rng.random() < 0.5: kinds.append(str(rng.choice([c for c in categories if c != kinds[0]])))
-    shapes, short = [], min(h, w)
-    for kind in kinds:
-        used = [s["color"] for s in shapes if s["kind"] == kind]
-        for _ in range(tries):
-            r = rng.uniform(*radius_range) * short
-            cx, cy = rng.uniform(r, w - r), rng.uniform(r, h - r)
-            if all(math.hypot(cx - s["cx"], cy - s["cy"]) > r + s["r"] + 2 for s in shapes): break
-        else: continue                                             # no room left: fewer shapes
-        color = str(rng.choice([c for c in REFERRING_COLORS if c not in used]))
-        polygons = (_varied_polygons if varied and rng.random() < 0.75 else _shape_polygons)(kind, cx, cy, r, rng)
-        mask = _rasterize(polygons, h, w)
-        shapes.append(dict(kind=kind, r=r, cx=cx, cy=cy, color=color, polygons=polygons, mask=mask,
-                           size=math.sqrt(mask.sum()) if varied else r))   # linear size: proportions vary when varied
-    return shapes
-
-# %% ../nbs/00_dataset.ipynb #0954d713
-def plural(noun:str) -> str: # a class name
-    "The English plural of a class name: crosses, circles, buses."
-    return noun + ("es" if re.search(r"(s|x|z|ch|sh)$", noun) else "s")
-
-def _expressions(shapes:list[dict], w:int, h:int, rng, generalised:bool) -> list[tuple[str, list[int], str]]:
-    "(sentence, indices of the shapes it refers to, the class it names) for a scene; [] refers to none (generalised only)."
-    out = []
-    for kind in dict.fromkeys(s["kind"] for s in shapes):
-        same = [i for i, s in enumerate(shapes) if s["kind"] == kind]
-        named = lambda sentence, who: out.append((sentence, who, kind))
-        for i in same: named(f"the {shapes[i]['color']} {kind}", [i])
-        if len(same) == 1: named(f"the {kind}", same)
-        if len(same) == 2:
-            a, b = sorted(same, key=lambda i: shapes[i]["size"])
-            if shapes[b]["size"] >= 1.5 * shapes[a]["size"]: named(f"the big {kind}", [b]); named(f"the small {kind}", [a])
-            left, right = sorted(same, key=lambda i: shapes[i]["cx"])
-            if shapes[right]["cx"] - shapes[left]["cx"] >= 0.25 * w: named(f"the {kind} on the left", [left]); named(f"the {kind} on the right", [right])
-            top, bottom = sorted(same, key=lambda i: shapes[i]["cy"])
-            if shapes[bottom]["cy"] - shapes[top]["cy"] >= 0.25 * h: named(f"the {kind} at the top", [top]); named(f"the {kind} at the bottom", [bottom])
-        if generalised:
-            if len(same) > 1: named(plural(kind), same)
-            absent = [c for c in REFERRING_COLORS if c not in {shapes[i]["color"] for i in same}]
-            named(f"the {rng.choice(absent)} {kind}", [])
-    return out
-
-# %% ../nbs/00_dataset.ipynb #d1bd0bdf
-def _refer_split(i:int, split_by:str) -> str:
-    "The split of the i-th synthetic picture: every split gets pictures, most go to train."
-    splits = {"unc": ("train",) * 6 + ("val", "testA", "testB"), "google": ("train",) * 3 + ("val",), "umd": ("train",) * 4 + ("val", "test")}[split_by]
-    return splits[i % len(splits)]
-
-def _scene_annotations(shapes:list[dict], image_id:int, first_ann_id:int, cat_id:dict) -> list[dict]:
-    "COCO annotations of non-overlapping shapes: polygons, every third one as compressed RLE."
-    anns = []
-    for k, s in enumerate(shapes):
-        seg = _compressed_rle(s["mask"]) if (first_ann_id + k) % 3 == 0 else s["polygons"]
-        anns.append(dict(id=first_ann_id + k, image_id=image_id, category_id=cat_id[s["kind"]], segmentation=seg, area=int(s["mask"].sum()),
-                         bbox=_bbox(s["mask"]), iscrowd=0))
-    return anns
-
-def _scene_refs(anns, expressions, image_id:int, split:str, first_ref_id:int, first_sent_id:int, generalised:bool, cat_id:dict) -> list[dict]:
-    "The refs of a scene: one per referent (a shape, or several; each no-target expression its own), sentences as the refer API keeps them."
-    groups = {}   # referent -> (the class named, its sentences)
-    for sentence, who, kind in expressions: groups.setdefault(tuple(who) or ("none", sentence), (kind, []))[1].append(sentence)
-    refs = []
-    for who, (kind, sentences) in groups.items():
-        ann_ids = [anns[i]["id"] for i in who if isinstance(i, int)] or [-1]
-        sents = [dict(sent=t, raw=t[0].upper() + t[1:], tokens=t.split(), sent_id=first_sent_id + n) for n, t in enumerate(sentences)]
-        first_sent_id += len(sents)
-        cats = [cat_id[kind]]
-        refs.append(dict(ref_id=first_ref_id + len(refs), ann_id=ann_ids if generalised else ann_ids[0], image_id=image_id,
-                         category_id=cats if generalised else cats[0], split=split, sent_ids=[x["sent_id"] for x in sents], sentences=sents,
-                         file_name=f"COCO_train2014_{image_id:012d}_{ann_ids[0]}.jpg"))
-    return refs
-
-# %% ../nbs/00_dataset.ipynb #0477ff43
-def make_synthetic_refcoco(root,                       # the refer root to write into
-                           n_images:int=18,            # pictures
-                           dataset:str="refcoco",      # "refcoco", "refcoco+", "refcocog" or "grefcoco"
-                           split_by:str="unc",         # a split scheme of `dataset` (see `REFER_SPLITS`)
-                           seed:int=0,                 # the same seed writes the same files
-                           size_range=(96, 160),       # width and height are drawn apart in this range
-                           radius_range=(0.08, 0.2),   # shape radius as a fraction of the short side
-                           categories=SHAPE_CATEGORIES,
-                           varied:bool=False,          # as `make_synthetic_coco`'s; fills keep to shades of their colour's name
-                          ) -> Path:                   # `root`
-    "Write a refer-API root of shapes scenes: instances.json, the refs file and train2014-named JPEGs."
-    if split_by not in REFER_SPLITS.get(dataset, {}):
-        raise ValueError(f"dataset={dataset!r}, split_by={split_by!r} is not a RefCOCO-family pair; expected one of "
-                         f"{[f'{d}/{s}' for d, by in REFER_SPLITS.items() for s in by]}.")
-    root, generalised = Path(root), dataset == "grefcoco"
-    img_dir = root / "images" / "mscoco" / "images" / "train2014"
-    img_dir.mkdir(parents=True, exist_ok=True); (root / dataset).mkdir(parents=True, exist_ok=True)
-    cats = [dict(id=i + 1, name=n, supercategory="shape") for i, n in enumerate(categories)]
-    cat_id = {c["name"]: c["id"] for c in cats}
-    images, anns, refs, n_sentences = [], [], [], 0   # a running count: summing the refs at each picture made big roots quadratic
-    for i in range(n_images):   # a picture depends on (seed, i) alone: every dataset of a root shares its train2014 pictures, as the real ones do
-        rng = np.random.default_rng([seed, i])
-        image_id, h, w = i + 1, *(int(v) for v in rng.integers(*size_range, size=2, endpoint=True))
-        pixels = (_varied_background if varied else _textured_background)(h, w, rng)
-        shapes = _place_shapes(h, w, rng, categories, radius_range, varied=varied)
-        for s in shapes:
-            if varied: _paint_varied(pixels, s["mask"], _shade(s["color"], rng), rng, spread=0.06)
-            else: pixels[s["mask"]] = _shade(s["color"], rng)
-        file_name, image = f"COCO_train2014_{image_id:012d}.jpg", Image.fromarray((np.clip(pixels + rng.normal(0, 0.02, pixels.shape), 0, 1) * 255).astype(np.uint8))
-        (_soften(image, rng) if varied else image).save(img_dir / file_name, quality=92)
-        images.append(dict(id=image_id, file_name=file_name, height=h, width=w))
-        scene = _scene_annotations(shapes, image_id, len(anns) + 1, cat_id)
-        expressions = _expressions(shapes, w, h, np.random.default_rng([seed, i, 1]), generalised)
-        scene_refs = _scene_refs(scene, expressions, image_id, _refer_split(i, split_by), len(refs), n_sentences, generalised, cat_id)
-        refs += scene_refs; n_sentences += sum(len(r["sentences"]) for r in scene_refs)
-        anns += scene
-    (root / dataset / "instances.json").write_text(json.dumps(dict(images=images, annotations=anns, categories=cats)))
-    if generalised: (root / dataset / f"grefs({split_by}).json").write_text(json.dumps(refs))
-    else: (root / dataset / f"refs({split_by}).p").write_bytes(pickle.dumps(refs, protocol=2))
-    return root
 
 # %% ../nbs/00_dataset.ipynb #d6f4c4fc
 _MIRROR = {"left": "right", "right": "left", "leftmost": "rightmost", "rightmost": "leftmost"}
@@ -811,7 +448,7 @@ def _view(self:RefCocoDataset, w:int, h:int, box, rng) -> tuple[int, int, int, i
 def _referent_mask(self:RefCocoDataset, sample:dict, h:int, w:int) -> np.ndarray:
     "The union of the sample's referred annotations as a bool [h,w] mask (all False for no target)."
     mask = np.zeros((h, w), bool)
-    for a in sample["ann_ids"]: mask |= _decode_segmentation(self.anns[a]["segmentation"], h, w)
+    for a in sample["ann_ids"]: mask |= decode_segmentation(self.anns[a]["segmentation"], h, w)
     return mask
 
 @patch

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 import numpy as np, torch
+from PIL import Image
 from fastcore.script import CliError, call_parse
 from tabulate import tabulate
 from tqdm.auto import tqdm
@@ -20,26 +21,37 @@ from .masks import save_figure, show_grid
 from .inference import load_pipeline
 
 # %% auto #0
-__all__ = ['REFERRING_THRESHOLDS', 'ABLATABLE', 'mask_counts', 'iou', 'mean_iou', 'cumulative_iou', 'precision_recall',
+__all__ = ['REFERRING_THRESHOLDS', 'ABLATABLE', 'as_mask', 'mask_counts', 'iou', 'mean_iou', 'cumulative_iou', 'precision_recall',
            'empty_rate', 'summarize', 'referring_summary', 'referring_metrics', 'markdown_table', 'EvalResult',
            'training_image_ids', 'image_files', 'merge_image_files', 'evaluate', 'ablate', 'plot_ablation',
            'show_examples', 'eval_cli']
 
 # %% ../nbs/05_eval.ipynb #66ec70e0
-def _check_pair(pred, gt):
-    "Raise unless `pred` and `gt` are bool tensors of one shape."
-    if not isinstance(pred, torch.Tensor) or not isinstance(gt, torch.Tensor):
-        raise ValueError(f"pred and gt must be torch tensors, got {type(pred).__name__} and {type(gt).__name__}.")
+def as_mask(mask,            # a bool mask as a tensor, a numpy array or a PIL image ("1" or "L": nonzero is mask); 0/1 (or 0/255) values also do
+            name:str="mask", # what the caller calls it, for the error message
+           ) -> torch.Tensor: # bool, the shape given ([...,H,W]; a PIL image gives [H,W])
+    "`mask` as a bool tensor, whatever form a user holds it in; anything but a 0/1 mask is refused with its values."
+    if isinstance(mask, Image.Image): return torch.from_numpy(np.asarray(mask.convert("L")) > 0)
+    if isinstance(mask, np.ndarray): mask = torch.from_numpy(np.ascontiguousarray(mask))
+    if not isinstance(mask, torch.Tensor):
+        raise ValueError(f"{name} is a {type(mask).__name__}; expected a mask as a torch tensor, a numpy array or a PIL image.")
+    if mask.dtype == torch.bool: return mask
+    values = torch.unique(mask.detach().cpu()).tolist()
+    if set(values) <= {0, 1} or (mask.dtype == torch.uint8 and set(values) <= {0, 255}): return mask != 0
+    raise ValueError(f"{name} holds the values {values[:6]}{'...' if len(values) > 6 else ''} ({mask.dtype}); expected a mask: bool, or 0/1 (0/255 for uint8).")
+
+def _check_pair(pred, gt) -> tuple[torch.Tensor, torch.Tensor]:
+    "`pred` and `gt` as bool tensors (`as_mask`), on one device; raise unless they have one shape."
+    pred, gt = as_mask(pred, "pred"), as_mask(gt, "gt")
     if pred.shape != gt.shape:
         raise ValueError(f"pred shape {list(pred.shape)} and gt shape {list(gt.shape)} must be the same; resize the prediction to the ground truth first.")
-    if pred.dtype != torch.bool or gt.dtype != torch.bool:
-        raise ValueError(f"pred and gt must be bool tensors, got {pred.dtype} and {gt.dtype}.")
+    return pred, gt.to(pred.device)
 
-def mask_counts(pred:torch.Tensor, # bool masks [...,H,W]
-                gt:torch.Tensor,   # bool masks of the same shape
-               ) -> dict:          # intersection, union, pred_area, gt_area: int tensors [...]
+def mask_counts(pred, # bool masks [...,H,W]: a tensor, a numpy array or a PIL image (`as_mask`)
+                gt,   # masks of the same shape, in any of those forms
+               ) -> dict: # intersection, union, pred_area, gt_area: int tensors [...]
     "The per-sample pixel counts every metric is computed from."
-    _check_pair(pred, gt)
+    pred, gt = _check_pair(pred, gt)
     count = lambda m: m.sum((-2, -1))
     return dict(intersection=count(pred & gt), union=count(pred | gt), pred_area=count(pred), gt_area=count(gt))
 
@@ -47,12 +59,12 @@ def _ratio(numerator, denominator) -> float:
     "numerator / denominator, and 1 when the denominator is 0 (the empty-set convention)."
     return float(numerator) / float(denominator) if denominator else 1.0
 
-def iou(pred:torch.Tensor, # bool masks [...,H,W]
-        gt:torch.Tensor,   # bool masks of the same shape
+def iou(pred, # bool masks [...,H,W]: a tensor, a numpy array or a PIL image
+        gt,   # masks of the same shape
        ) -> torch.Tensor:  # float [...]: |pred ∩ gt| / |pred ∪ gt|, 1 where both are empty
     "Intersection over union of boolean masks over their last two dimensions."
     c = mask_counts(pred, gt)
-    return torch.where(c["union"] > 0, c["intersection"].float() / c["union"].clamp_min(1), torch.ones(c["union"].shape))
+    return torch.where(c["union"] > 0, c["intersection"].float() / c["union"].clamp_min(1), torch.ones(c["union"].shape, device=c["union"].device))
 
 # %% ../nbs/05_eval.ipynb #370d296c
 def mean_iou(pred:torch.Tensor, # bool masks [N,...,H,W]
@@ -78,6 +90,7 @@ def precision_recall(pred:torch.Tensor, # bool masks [N,...,H,W]
 def empty_rate(pred:torch.Tensor, # bool masks [N,...,H,W]
               ) -> float:
     "The fraction of masks [N,...,H,W] with no pixel set: for absent-object prompts, the rate of correct answers."
+    pred = as_mask(pred, "pred")
     return (pred.flatten(1).sum(1) == 0).float().mean().item() if len(pred) else float("nan")
 
 def summarize(rows:list[dict], # per-sample rows with `absent`, `iou`, `intersection`, `union`, `pred_area`, `gt_area`
@@ -111,7 +124,7 @@ def referring_summary(rows:list[dict],                 # per-sample counts: inte
                 gIoU=mean([score(r) for r in rows]), cIoU=_ratio(total(rows, "intersection"), total(rows, "union")) if rows else float("nan"),
                 N_acc=mean([r["pred_area"] == 0 for r in no_target]), T_acc=mean([r["pred_area"] > 0 for r in targeted]))
 
-def referring_metrics(preds,                   # predicted bool masks, one per sample ([H,W] or [1,H,W]; sizes may differ between samples)
+def referring_metrics(preds,                   # predicted bool masks, one per sample ([H,W] or [1,H,W]; sizes may differ): tensors, arrays or PIL images
                       gts,                     # the reference masks, sample for sample of the same size
                       thresholds=REFERRING_THRESHOLDS,
                      ) -> dict:                # as `referring_summary`
@@ -119,6 +132,7 @@ def referring_metrics(preds,                   # predicted bool masks, one per s
     if len(preds) != len(gts): raise ValueError(f"{len(preds)} predictions for {len(gts)} references; pass one prediction per sample.")
     rows = []
     for i, (p, g) in enumerate(zip(preds, gts)):
+        p, g = as_mask(p, f"preds[{i}]"), as_mask(g, f"gts[{i}]")
         if p.shape != g.shape:
             raise ValueError(f"sample {i}: the prediction's shape {list(p.shape)} differs from the reference's {list(g.shape)}; "
                              "predict at the photo's resolution (the pipeline's match_input_resolution=True does).")

@@ -23,9 +23,8 @@ from .masks import DEFAULT_TOLERANCE, desaturate, ensemble_masks, extract_mask, 
 logger = logging.get_logger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'MEMBER_FLIPS', 'SD2_ID', 'PUBLISHED_CHECKPOINT', 'widen_conv_in', 'tiny_tokenizer', 'sd2_scheduler',
-           'tiny_components', 'word_tokenizer', 'add_word_tokens', 'fit_word_rows', 'encode_latents', 'decode_latents',
-           'default_device', 'CocoGoldPipeline', 'prompt_list', 'tiny_pipeline', 'CocoGoldOutput', 'zoom_window']
+__all__ = ['logger', 'MEMBER_FLIPS', 'SD2_ID', 'PUBLISHED_CHECKPOINT', 'widen_conv_in', 'sd2_scheduler', 'encode_latents',
+           'decode_latents', 'default_device', 'CocoGoldPipeline', 'prompt_list', 'CocoGoldOutput', 'zoom_window']
 
 # %% ../nbs/02_model.ipynb #a5789022
 def widen_conv_in(unet:UNet2DConditionModel, # a UNet whose `conv_in` reads `unet.config.in_channels` channels
@@ -42,24 +41,6 @@ def widen_conv_in(unet:UNet2DConditionModel, # a UNet whose `conv_in` reads `une
     unet.register_to_config(in_channels=old.in_channels * factor)
     return unet
 
-# %% ../nbs/02_model.ipynb #c46436a8
-def _byte_symbols() -> list[str]:
-    "The 256 printable symbols that CLIP's byte-level BPE uses for the 256 byte values."
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
-    others = [b for b in range(256) if b not in printable]
-    return [chr(b) for b in printable] + [chr(256 + i) for i in range(len(others))]
-
-def tiny_tokenizer(max_length:int=77, # prompts are padded or truncated to this many tokens
-                  ) -> CLIPTokenizer:
-    "A character-level `CLIPTokenizer` (514 tokens, no merges) built offline."
-    symbols = _byte_symbols()
-    vocab = {s: i for i, s in enumerate(symbols)} | {s + "</w>": len(symbols) + i for i, s in enumerate(symbols)}
-    vocab |= {"<|startoftext|>": len(vocab), "<|endoftext|>": len(vocab) + 1}
-    with tempfile.TemporaryDirectory() as d:
-        (Path(d) / "vocab.json").write_text(json.dumps(vocab))
-        (Path(d) / "merges.txt").write_text("#version: 0.2\n")
-        return CLIPTokenizer.from_pretrained(d, model_max_length=max_length)
-
 # %% ../nbs/02_model.ipynb #4b60dbbf
 def sd2_scheduler(**overrides, # `DDIMScheduler` settings to change
                  ) -> DDIMScheduler:
@@ -68,126 +49,6 @@ def sd2_scheduler(**overrides, # `DDIMScheduler` settings to change
                clip_sample=False, set_alpha_to_one=False, steps_offset=1, prediction_type="v_prediction",
                timestep_spacing="trailing")
     return DDIMScheduler(**(cfg | overrides))
-
-def tiny_components(seed:int=0, # seeds the random initialisation
-                    ) -> dict:   # unet, vae, scheduler, text_encoder, tokenizer
-    "Random-init components with SD2's classes and small configs (a 4-channel UNet, not yet widened)."
-    torch.manual_seed(seed)
-    unet = UNet2DConditionModel(
-        sample_size=32, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=32, attention_head_dim=(2, 4), use_linear_projection=True, norm_num_groups=32)
-    vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4, layers_per_block=1, block_out_channels=(16, 32, 64),
-        down_block_types=("DownEncoderBlock2D",) * 3, up_block_types=("UpDecoderBlock2D",) * 3,
-        norm_num_groups=8, sample_size=64, scaling_factor=0.18215)
-    tokenizer = tiny_tokenizer()
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_attention_heads=4, num_hidden_layers=2,
-        max_position_embeddings=77, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id))
-    return dict(unet=unet, vae=vae, scheduler=sd2_scheduler(), text_encoder=text_encoder, tokenizer=tokenizer)
-
-# %% ../nbs/02_model.ipynb #9a54c9c1
-def _with_bpe(tokenizer:CLIPTokenizer, vocab:dict, merges:list) -> CLIPTokenizer:
-    "A copy of `tokenizer` (its special tokens, padding and length) with another BPE vocabulary and merges, built offline."
-    with tempfile.TemporaryDirectory() as d:
-        tokenizer.save_pretrained(d)
-        spec = json.loads((Path(d) / "tokenizer.json").read_text())
-        spec["model"] |= dict(vocab=vocab, merges=[list(m) for m in merges])
-        (Path(d) / "tokenizer.json").write_text(json.dumps(spec))
-        return type(tokenizer).from_pretrained(d)
-
-def _pieces(tokenizer:CLIPTokenizer, word:str) -> list[str]: return tokenizer.convert_ids_to_tokens(tokenizer(word, add_special_tokens=False).input_ids)
-
-def _chain(pieces:list[str], from_end:bool) -> list[tuple[str, str]]:
-    "The merges that join `pieces` into one token, two at a time from the end or from the start."
-    merges, pieces = [], list(pieces)
-    while len(pieces) > 1:
-        pair = tuple(pieces[-2:]) if from_end else tuple(pieces[:2])
-        merges.append(pair)
-        pieces = pieces[:-2] + ["".join(pair)] if from_end else ["".join(pair)] + pieces[2:]
-    return merges
-
-def word_tokenizer(tokenizer:CLIPTokenizer, # the tokenizer to extend (unchanged)
-                   words:list[str],         # each becomes one token
-                   keep:list[str]=(),       # words whose tokens must stay as they are
-                  ) -> CLIPTokenizer:       # a new tokenizer: the old ids, then the new tokens
-    "`tokenizer` with BPE merges that make each of `words` a single token, checked to leave `keep` tokenized as before."
-    model = json.loads(tokenizer.backend_tokenizer.to_str())["model"]
-    vocab, merges = dict(model["vocab"]), [tuple(m.split(" ") if isinstance(m, str) else m) for m in model["merges"]]
-    before, done, current = {k: _pieces(tokenizer, k) for k in keep}, [], tokenizer
-    for word in dict.fromkeys(words):
-        if not re.fullmatch(r"[a-z]+", word): raise ValueError(f"words holds {word!r}; expected lower-case letters only (one word, as the tokenizer splits prompts).")
-        pieces = _pieces(current, word)
-        if len(pieces) == 1: done.append(word); continue
-        for from_end in (True, False):
-            chain = _chain(pieces, from_end)
-            trial_vocab = vocab | {a + b: len(vocab) + i for i, (a, b) in enumerate(c for c in chain if "".join(c) not in vocab)}
-            trial = _with_bpe(tokenizer, trial_vocab, merges + chain)
-            if len(_pieces(trial, word)) == 1 and all(len(_pieces(trial, w)) == 1 for w in done) and all(_pieces(trial, k) == p for k, p in before.items()):
-                vocab, merges, current = trial_vocab, merges + chain, trial
-                done.append(word); break
-        else: raise ValueError(f"The word {word!r} cannot become one token without changing how {list(keep)} tokenize; leave it out of `words`.")
-    return current
-
-def add_word_tokens(tokenizer:CLIPTokenizer,    # the tokenizer to extend (unchanged)
-                    text_encoder:CLIPTextModel, # its text encoder: extended in place, new rows random
-                    words:list[str],            # each becomes one token
-                    keep:list[str]=(),          # words whose tokens (and so text states) must stay as they are
-                    seed:int=0,                 # seeds the new embeddings
-                    spread:float=1.0,           # the new rows' spread about the mean embedding, in multiples of the old rows'
-                    fit:list[str]=(),           # words of `words` whose rows are then fitted to read as their old spelling did (`fit_word_rows`)
-                   ) -> CLIPTokenizer:          # the new tokenizer, to use with `text_encoder` from now on
-    "Make each of `words` one token: a new tokenizer, and `text_encoder`'s embeddings grown by random rows about the mean of its own."
-    if stray := [w for w in fit if w not in words]: raise ValueError(f"fit holds {stray}, which are not among words {list(words)}; only new tokens can be fitted.")
-    new = word_tokenizer(tokenizer, words, keep)
-    emb = text_encoder.get_input_embeddings()
-    old = emb.weight.shape[0]
-    if len(new) > old:
-        weight = emb.weight.detach().float()
-        text_encoder.resize_token_embeddings(len(new), mean_resizing=False)
-        rows = torch.randn(len(new) - old, weight.shape[1], generator=torch.Generator().manual_seed(seed)) * weight.std(0) * spread + weight.mean(0)
-        with torch.no_grad(): text_encoder.get_input_embeddings().weight[old:] = rows.to(emb.weight)
-    if fitted := [w for w in dict.fromkeys(fit) if len(_pieces(tokenizer, w)) > 1]: fit_word_rows(tokenizer, new, text_encoder, fitted)
-    return new
-
-def _spelled_targets(tokenizer:CLIPTokenizer, text_encoder:CLIPTextModel, words:list[str], n:int, device) -> torch.Tensor:
-    "[W,n,D] the states that each word's single-token prompt should have: its spelled prompt's, the word's last piece for the word and shifted end/padding states."
-    ids = tokenizer(list(words), padding="max_length", max_length=n, truncation=True, return_tensors="pt").input_ids.to(device)
-    with torch.no_grad(): spelled = text_encoder(ids)[0].float()
-    lengths = [len(_pieces(tokenizer, w)) for w in words]
-    index = torch.tensor([[0, k] + [min(j + k - 1, n - 1) for j in range(2, n)] for k in lengths], device=device)
-    return spelled.gather(1, index[..., None].expand(-1, -1, spelled.shape[-1]))
-
-def fit_word_rows(tokenizer:CLIPTokenizer,      # the tokenizer that spells `words` in several tokens
-                  new:CLIPTokenizer,            # the one that makes each of them a single token (`add_word_tokens`)
-                  text_encoder:CLIPTextModel,   # already grown to `new`'s vocabulary: the words' rows are fitted in place
-                  words:list[str],              # the words whose rows to fit
-                  steps:int=600,                # Adam steps
-                  lr:float=0.05,                # Adam's learning rate
-                 ) -> dict[str, float]:         # each word's mean squared state error once fitted
-    "Fit the embedding rows of `words`' new tokens so that each word alone reads, through `text_encoder`, as its spelling did."
-    n, emb = new.model_max_length, text_encoder.get_input_embeddings()
-    ids = new(list(words), padding="max_length", max_length=n, truncation=True, return_tensors="pt").input_ids.to(emb.weight.device)
-    if bad := [w for w, i in zip(words, ids) if i[2] != new.eos_token_id]: raise ValueError(f"{bad} are not single tokens of the new tokenizer; make them so with add_word_tokens first.")
-    encoder = text_encoder if emb.weight.dtype == torch.float32 else copy.deepcopy(text_encoder).float()   # fit in full precision
-    was_training, name = encoder.training, next(k for k, p in encoder.named_parameters() if p is encoder.get_input_embeddings().weight)
-    encoder.eval()
-    target = _spelled_targets(tokenizer, encoder, words, n, ids.device)
-    base, wid = encoder.get_input_embeddings().weight.detach(), ids[:, 1]
-    rows = base[wid].clone().requires_grad_(True)
-    opt = torch.optim.Adam([rows], lr=lr)
-    def errors(rows): return ((torch.func.functional_call(encoder, {name: base.index_put((wid,), rows)}, (ids,))[0] - target) ** 2).mean(dim=(1, 2))
-    for _ in range(steps):
-        opt.zero_grad()
-        rows.grad, = torch.autograd.grad(errors(rows).sum(), rows)   # the other weights get no gradient
-        opt.step()
-    with torch.no_grad():
-        emb.weight[wid] = rows.detach().to(emb.weight.dtype)
-        final = errors(rows.detach())
-    encoder.train(was_training)
-    return dict(zip(words, final.tolist()))
 
 # %% ../nbs/02_model.ipynb #2beef945
 def encode_latents(vae:AutoencoderKL,       # the (frozen) VAE
@@ -232,7 +93,6 @@ class CocoGoldPipeline(DiffusionPipeline):
                  default_processing_resolution:int|None=None, # None: SD2's 768 for the long side
                  reserved_radius:float|None=None, # colour distance kept clear of the key colour in training images; None: tolerance + 0.05
                  default_zoom:int=0,          # zoom-in refinement rounds of `__call__` (0: off)
-                 default_search_resolution:int|None=None, # with zoom: look again at this resolution when the first pass finds nothing
                 ):
         super().__init__()
         if objective not in ("diffusion", "single_step"):
@@ -245,7 +105,7 @@ class CocoGoldPipeline(DiffusionPipeline):
                                 tolerance=tolerance, objective=objective,
                                 default_denoising_steps=default_denoising_steps,
                                 default_processing_resolution=default_processing_resolution, reserved_radius=reserved_radius,
-                                default_zoom=default_zoom, default_search_resolution=default_search_resolution)
+                                default_zoom=default_zoom)
         self.vae_scale_factor = 2 ** (len(self.vae.config.block_out_channels) - 1) if getattr(self, "vae", None) else 8
         self._prompt_cache = {}
         self.set_progress_bar_config(disable=None)   # tqdm's None: a bar in terminals and notebooks, none in logs and files
@@ -283,15 +143,6 @@ def encode_prompt(self:CocoGoldPipeline,
         with torch.no_grad(): embeds = self.text_encoder(self.tokenize(missing).to(device))[0]  # [M,77,D]
         self._prompt_cache.update({(p, device): e for p, e in zip(missing, embeds)})
     return torch.stack([self._prompt_cache[(p, device)] for p in prompts])
-
-# %% ../nbs/02_model.ipynb #4c93454e
-def tiny_pipeline(seed:int=0, # seeds the random initialisation
-                  **config,   # `CocoGoldPipeline` settings: tolerance, objective, mask_color, ...
-                 ) -> CocoGoldPipeline:
-    "A random-init `CocoGoldPipeline` with small components (CPU-fast), for tests and demos."
-    parts = tiny_components(seed)
-    widen_conv_in(parts["unet"])
-    return CocoGoldPipeline(**parts, **config)
 
 # %% ../nbs/02_model.ipynb #5ccf73b0
 @dataclass
@@ -431,7 +282,6 @@ def __call__(self:CocoGoldPipeline,
              desaturate_input:bool=True,        # keep real key-coloured pixels out of the mask
              zoom:int|None=None,                # zoom-in refinement rounds (see below); None: the config's `default_zoom`
              zoom_context:float=2.0,            # zoom window side ÷ the mask's bounding-box side
-             search_resolution:int|None=None,   # with zoom: look again at this resolution where the first pass is empty; None: config
              return_dict:bool=True,
             ) -> CocoGoldOutput:
     "Segment in every image what every prompt names."
@@ -440,8 +290,7 @@ def __call__(self:CocoGoldPipeline,
     if output_type not in ("np", "pt"): raise ValueError(f"output_type={output_type!r} must be 'np' or 'pt'.")
     if ensemble_size < 1 or batch_size < 1: raise ValueError(f"ensemble_size={ensemble_size} and batch_size={batch_size} must be at least 1.")
     flips = self._member_flips(ensemble_size, latents)
-    search_resolution = self.config.get("default_search_resolution") if search_resolution is None else search_resolution
-    if zoom: self._check_zoom(zoom_context, match_input_resolution, steps, search_resolution)
+    if zoom: self._check_zoom(zoom_context, match_input_resolution)
     # 1. Prompts → embeddings [P,77,D]
     if prompt_embeds is None: prompt_embeds = self.encode_prompt(prompt)
     prompt_embeds = prompt_embeds.to(device=self._execution_device, dtype=self.unet.dtype)
@@ -465,7 +314,7 @@ def __call__(self:CocoGoldPipeline,
         call = dict(num_inference_steps=steps, ensemble_size=E, batch_size=batch_size, ensemble_method=ensemble_method,
                     desaturate_input=desaturate_input, generator=generator[0] if isinstance(generator, list) else generator)
         mask, prediction, uncertainty = self._zoom_refine(pixels, prompt_embeds, mask, prediction, uncertainty, zoom,
-                                                          zoom_context, resolution, search_resolution, call)
+                                                          zoom_context, resolution, call)
     if output_type == "np":
         mask, prediction = mask[:, 0].cpu().numpy(), prediction.permute(0, 2, 3, 1).cpu().numpy()
         if uncertainty is not None: uncertainty = uncertainty[:, 0].cpu().numpy()
@@ -491,16 +340,15 @@ def zoom_window(mask:torch.Tensor,         # bool [H,W]
     return min(max(cy - side // 2, 0), H - side), min(max(cx - side // 2, 0), W - side), side
 
 @patch
-def _check_zoom(self:CocoGoldPipeline, zoom_context:float, match_input_resolution:bool, steps:int, search_resolution:int|None):
+def _check_zoom(self:CocoGoldPipeline, zoom_context:float, match_input_resolution:bool):
     "Refuse zoom settings that cannot work, before the first pass runs."
     if zoom_context < 1: raise ValueError(f"zoom_context={zoom_context} must be at least 1.")
     if not match_input_resolution: raise ValueError("zoom needs match_input_resolution=True: its windows are cut from the input image.")
-    if search_resolution: self.call_defaults(steps, search_resolution)
 
 @patch
 def _zoom_refine(self:CocoGoldPipeline, pixels, prompt_embeds, mask, prediction, uncertainty, rounds:int, context:float,
-                 resolution:int, search_resolution:int|None, call:dict):
-    "Step 9 of `__call__`: search where the first pass is empty, then re-segment each found mask's window, `rounds` times."
+                 resolution:int, call:dict):
+    "Step 9 of `__call__`: re-segment each found mask's window, `rounds` times."
     P, (H, W) = prompt_embeds.shape[0], mask.shape[-2:]
     full = resolution or math.ceil(max(H, W) / self.vae_scale_factor) * self.vae_scale_factor   # the first pass's scale
     mask, prediction = mask.clone(), prediction.clone()
@@ -509,10 +357,6 @@ def _zoom_refine(self:CocoGoldPipeline, pixels, prompt_embeds, mask, prediction,
         return self(image, prompt_embeds=prompt_embeds[q % P:q % P + 1], processing_resolution=res, zoom=0, output_type="pt", **call)
     for q in range(mask.shape[0]):
         image = pixels[q // P].to(mask.device)
-        if search_resolution and not mask[q].any():
-            o = run(q, image, search_resolution)
-            mask[q], prediction[q] = o.mask[0], o.prediction[0]
-            if uncertainty is not None: uncertainty[q] = o.uncertainty[0]
         for _ in range(rounds):
             window = zoom_window(mask[q, 0], context)
             if window is None: break

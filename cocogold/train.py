@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses, difflib, inspect, json, os, re, sys, time, typing, warnings
 from dataclasses import dataclass, field, fields
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 import numpy as np, torch
@@ -23,17 +24,19 @@ from peft import LoraConfig, get_peft_model
 from tqdm.auto import tqdm
 try: import bitsandbytes   # optional: the 8-bit Adam of optimizer="adam8bit" (CUDA)
 except ImportError: bitsandbytes = None
-from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, REFER_SPLITS, RefCocoDataset, _find_images_dir, load_refs, plural, _refs_path
+from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, REFER_SPLITS, RefCocoDataset, _find_images_dir, load_refs, _refs_path
 from .eval import evaluate, image_files, merge_image_files, show_examples
 from .masks import save_figure
-from .model import CocoGoldPipeline, add_word_tokens, encode_latents, tiny_pipeline
+from .model import CocoGoldPipeline, encode_latents
+from .testing import tiny_pipeline
 from .objectives import diffusion_loss, lr_factor, mask_to_latent, single_step_loss
 from .runs import JSONLTracker, StopRequest, atomic_write, checkpoint_step, latest_checkpoint, load_checkpoint, save_checkpoint
 
 # %% auto #0
-__all__ = ['CheckedConfig', 'TrainConfig', 'LatentCache', 'MixedDataset', 'referring_eval_image_ids', 'dataset_image_ids',
-           'base_pipeline', 'training_datasets', 'TrainingRun', 'set_up', 'resume', 'encode_batch', 'batch_loss',
-           'optimize', 'log_step', 'save_final_model', 'train', 'train_cli']
+__all__ = ['CONFIGS', 'shipped_configs', 'config_path', 'CheckedConfig', 'TrainConfig', 'LatentCache', 'MixedDataset',
+           'referring_eval_image_ids', 'dataset_image_ids', 'base_pipeline', 'training_datasets', 'TrainingRun',
+           'set_up', 'resume', 'encode_batch', 'batch_loss', 'optimize', 'log_step', 'save_final_model', 'train',
+           'train_cli']
 
 # %% ../nbs/03_train.ipynb #c0df1dac
 _KEY_ERROR = re.compile(r"Option '([^']+)' is not accepted|unrecognized arguments: --(\S+)")
@@ -78,6 +81,31 @@ def _config_error(cls, error:Exception, values:dict|None=None) -> str:
     value = f"{values[name]!r} ({type(values[name]).__name__})" if values and name in values else (given[-1].strip() if given else "not valid")
     return f"config key {name!r} is {value}; expected {names[name].type}."
 
+# %% ../nbs/03_train.ipynb #b42385d2
+CONFIGS = files("cocogold") / "configs"   # the example configs shipped in the package
+
+def shipped_configs() -> list[str]:
+    "The names of the configs shipped in the package, e.g. 'sd2-coco'."
+    return sorted(p.name.removesuffix(".yaml") for p in Path(str(CONFIGS)).glob("*.yaml"))
+
+def config_path(config, # a config file's path, or the name of a shipped config ('sd2-coco' or 'sd2-coco.yaml')
+               ) -> Path:
+    "The config file `config` names: the path itself when it is a file, else the shipped config of that name."
+    path = Path(config)
+    if path.is_file(): return path
+    if len(path.parts) > 1: raise FileNotFoundError(f"config file {str(config)!r} does not exist.")
+    shipped = Path(str(CONFIGS)) / (path.name if path.suffix else f"{path.name}.yaml")
+    if shipped.is_file(): return shipped
+    raise FileNotFoundError(f"config {str(config)!r} is neither a file nor a config shipped with cocogold: expected a path or one of {shipped_configs()}.")
+
+def _shipped_config_args(argv:list[str]) -> list[str]:
+    "`argv` with the value of `--config` (`--config NAME` or `--config=NAME`) made a path by `config_path`."
+    out = list(argv)
+    for k, arg in enumerate(out):
+        if arg == "--config" and k + 1 < len(out): out[k + 1] = str(config_path(out[k + 1]))
+        elif arg.startswith("--config="): out[k] = "--config=" + str(config_path(arg.partition("=")[2]))
+    return out
+
 # %% ../nbs/03_train.ipynb #0cfa4546
 class CheckedConfig:
     "A mixin for config dataclasses: fields type-checked by jsonargparse when made, read from dicts, files and command lines."
@@ -105,7 +133,7 @@ class CheckedConfig:
     @classmethod
     def from_file(cls, path, **overrides):
         "A checked config from a YAML or JSON file, with keyword overrides."
-        if not Path(path).is_file(): raise FileNotFoundError(f"config file {str(path)!r} does not exist.")
+        path = config_path(path)
         try: namespace = _config_parser(cls).parse_path(str(path))
         except Exception as e:
             raise ValueError(f"config file {str(path)!r}: {_config_error(cls, e)}") from None
@@ -114,7 +142,7 @@ class CheckedConfig:
     @classmethod
     def from_args(cls, argv:list[str]|None=None, prog:str|None=None):
         "A checked config from a command line: `--config FILE` and one `--key value` flag per field (`--max-steps` or `--max_steps`)."
-        argv = _hyphenated_flags(cls, sys.argv[1:] if argv is None else list(argv))
+        argv = _shipped_config_args(_hyphenated_flags(cls, sys.argv[1:] if argv is None else list(argv)))
         try: namespace = _config_parser(cls, prog).parse_args(argv)
         except Exception as e: raise ValueError(_config_error(cls, e)) from None
         return cls(**{f.name: namespace[f.name] for f in fields(cls)})
@@ -144,7 +172,6 @@ class TrainConfig(CheckedConfig):
     referring_weight:float = 0.0           # share of samples that are referring expressions (with no_target_weight 0: 1 means expressions alone)
     no_target_weight:float = 0.0           # share that are gRefCOCO no-target expressions (needs "grefcoco/unc" in referring_datasets)
     referring_images:str|None = None       # the train2014 images; None: found under referring_root
-    referring_crop_scale:list[float] = field(default_factory=lambda: [1.0, 1.0])  # referring views' side as a share of the photo's long side; each view holds its referents whole
     referring_val:str|None = None          # "dataset/split_by/split" validated on instead of val_split, e.g. "refcoco/unc/val"
     keep_referring_eval_images:bool = False # also train on the COCO images of the referring datasets' val/test splits (they leak into evaluation)
     # model
@@ -159,9 +186,6 @@ class TrainConfig(CheckedConfig):
     train_text_encoder:Literal["no", "full", "lora"] = "no" # fine-tune the text encoder too: all of it, or LoRA adapters (merged when saved)
     text_encoder_lr:float|None = None      # its learning rate; None: lr
     text_encoder_lora_rank:int = 8         # with train_text_encoder="lora": the adapters' rank
-    prompt_words:list[str] = field(default_factory=list) # words made single tokens of the base model's tokenizer (`add_word_tokens`); other class names keep theirs
-    prompt_word_spread:float = 1.0         # the new embeddings' spread, in multiples of the old ones'
-    prompt_word_fit:list[str] = field(default_factory=list) # words of prompt_words whose new rows are fitted to read as the base model's spelling of them did (`fit_word_rows`), e.g. the class names it learned
     multires_noise:bool = True             # multi-resolution noise (else Gaussian) for the diffusion objective
     multires_noise_strength:float = 0.9    # its strength
     multires_noise_levels:int = 10         # its levels at most (Marigold: 10)
@@ -215,8 +239,6 @@ def check(self:TrainConfig):
         raise ValueError(f"config key 'reserved_radius' is {self.reserved_radius}; expected None or a colour distance in (0,1), e.g. 0.3.")
     if len(self.crop_scale) != 2 or not 0 < self.crop_scale[0] <= self.crop_scale[1] <= 1:
         raise ValueError(f"config key 'crop_scale' is {self.crop_scale}; expected [low, high] with 0 < low <= high <= 1, e.g. [0.5, 1.0].")
-    if len(self.referring_crop_scale) != 2 or not 0 < self.referring_crop_scale[0] <= self.referring_crop_scale[1] <= 1:
-        raise ValueError(f"config key 'referring_crop_scale' is {self.referring_crop_scale}; expected [low, high] with 0 < low <= high <= 1, e.g. [0.5, 1.0].")
     if not 0 <= self.absent_prob < 1: raise ValueError(f"config key 'absent_prob' is {self.absent_prob}; expected a probability in [0,1).")
     self._check_referring()
 
@@ -239,11 +261,6 @@ def _check_referring(self:TrainConfig):
     if self.lora_rank < 0: raise ValueError(f"config key 'lora_rank' is {self.lora_rank}; expected 0 (full fine-tuning) or a positive rank.")
     if self.train_text_encoder == "lora" and self.text_encoder_lora_rank < 1:
         raise ValueError(f"config key 'text_encoder_lora_rank' is {self.text_encoder_lora_rank}; expected a positive rank.")
-    if bad := [w for w in self.prompt_words if not re.fullmatch(r"[a-z]+", str(w))]:
-        raise ValueError(f"config key 'prompt_words' holds {bad}; expected lower-case words of letters only, e.g. [red, left].")
-    if not self.prompt_word_spread > 0: raise ValueError(f"config key 'prompt_word_spread' is {self.prompt_word_spread}; expected a positive multiple.")
-    if stray := [w for w in self.prompt_word_fit if w not in self.prompt_words]:
-        raise ValueError(f"config key 'prompt_word_fit' holds {stray}, which are not in prompt_words {self.prompt_words}; only words made tokens can be fitted.")
 
 @patch
 def check_paths(self:TrainConfig):
@@ -341,7 +358,7 @@ def _referring_training_set(cfg:TrainConfig, no_target:bool):
         d, b = pair.split("/")
         if no_target and d != "grefcoco": continue
         parts.append(RefCocoDataset(cfg.referring_root, d, b, "train", size=cfg.size, images_dir=cfg.referring_images, no_target=no_target if d == "grefcoco" else None,
-                                    crop_scale=tuple(cfg.referring_crop_scale), mask_color=cfg.mask_color, reserved_radius=cfg.reserved_radius, seed=cfg.seed))
+                                    mask_color=cfg.mask_color, reserved_radius=cfg.reserved_radius, seed=cfg.seed))
     return parts[0] if len(parts) == 1 else MixedDataset({f"{p.dataset}/{p.split_by}": p for p in parts}, {f"{p.dataset}/{p.split_by}": len(p) for p in parts}, seed=cfg.seed)
 
 def dataset_image_ids(dataset) -> set[int]:
@@ -361,16 +378,6 @@ def base_pipeline(cfg:TrainConfig, # its base_model, mask_color, objective and r
         pipe = CocoGoldPipeline.from_pretrained(cfg.base_model, dtype=torch.float32)   # fp32 master weights, whatever the folder stores
         pipe.register_to_config(**extra)
     else: pipe = CocoGoldPipeline.from_stable_diffusion(cfg.base_model, **extra)
-    return _with_prompt_words(pipe, cfg)
-
-def _with_prompt_words(pipe:CocoGoldPipeline, cfg:TrainConfig) -> CocoGoldPipeline:
-    "The pipeline with the config's `prompt_words` as single tokens (seeded by the config); class names (and plurals) not among them tokenized as before."
-    if not cfg.prompt_words: return pipe
-    names = DEFAULT_CATEGORIES if not cfg.categories else cfg.categories
-    keep = [w for n in names for w in re.findall(r"[a-z]+", f"{n} {plural(n)}".lower()) if w not in cfg.prompt_words]
-    pipe.tokenizer = add_word_tokens(pipe.tokenizer, pipe.text_encoder, cfg.prompt_words, keep, seed=cfg.seed, spread=cfg.prompt_word_spread,
-                                    fit=cfg.prompt_word_fit)
-    pipe._prompt_cache.clear()
     return pipe
 
 def training_datasets(cfg:TrainConfig, # its data keys
