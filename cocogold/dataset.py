@@ -16,8 +16,8 @@ from fastcore.basics import patch
 from .masks import desaturate, paint_mask
 
 # %% auto #0
-__all__ = ['DEFAULT_CATEGORIES', 'REFER_SPLITS', 'CocoGoldDataset', 'decode_segmentation', 'class_histogram',
-           'plot_class_histogram', 'load_refs', 'swap_left_right', 'RefCocoDataset']
+__all__ = ['DEFAULT_CATEGORIES', 'REFER_SPLITS', 'CocoGoldDataset', 'decode_segmentation', 'UnreadableImageError', 'exact_sample',
+           'class_histogram', 'plot_class_histogram', 'load_refs', 'swap_left_right', 'RefCocoDataset']
 
 # %% ../nbs/00_dataset.ipynb #ebbfae22
 DEFAULT_CATEGORIES = ["car", "dining table", "chair", "train", "airplane", "giraffe", "clock",
@@ -231,15 +231,16 @@ def _class_mask(self:CocoGoldDataset, rec:dict, category_id:int, crop) -> np.nda
         for a in anns: region |= decode_segmentation(a["segmentation"], rec["height"], rec["width"])[y0:y1, x0:x1]
     return np.array(Image.fromarray(region).resize((self.size, self.size), Image.NEAREST))
 
-class _UnreadableImage(Exception):
-    "An image file that PIL cannot read (missing, corrupt): the dataset replaces the sample."
-    def __init__(self, file:Path, error:Exception): super().__init__(f"{file}: {error}"); self.file, self.error = file, error
+class UnreadableImageError(OSError):
+    "An image file that PIL cannot read (missing, corrupt): `ds[i]` replaces the sample, `exact_sample` raises this."
+    def __init__(self, file:Path, error:Exception):
+        super().__init__(f"could not read image {str(file)!r} ({type(error).__name__}: {error})"); self.file, self.error = file, error
 
 def _open_rgb(file:Path) -> Image.Image:
-    "An image file read as RGB (any PIL mode converted), or `_UnreadableImage`."
+    "An image file read as RGB (any PIL mode converted), or `UnreadableImageError`."
     try:
         with Image.open(file) as im: return im.convert("RGB")
-    except (OSError, ValueError) as e: raise _UnreadableImage(file, e) from e
+    except (OSError, ValueError) as e: raise UnreadableImageError(file, e) from e
 
 def _pixels(im:Image.Image) -> torch.Tensor:
     "An RGB PIL image as float [3,H,W] in [-1,1]."
@@ -251,14 +252,24 @@ def _load_crop(self:CocoGoldDataset, rec:dict, crop) -> torch.Tensor:
     return _pixels(_open_rgb(self.images_dir / rec["file"]).resize((self.size, self.size), Image.BILINEAR, box=crop))
 
 # %% ../nbs/00_dataset.ipynb #d852e52e
+def _checked_index(dataset, index:int) -> int:
+    "`index` in [0, len) (negative ones count from the end), or an IndexError naming the range."
+    if not -len(dataset) <= index < len(dataset): raise IndexError(f"index {index} is out of range for {len(dataset)} samples.")
+    return index % len(dataset)
+
+def exact_sample(dataset,     # a `CocoGoldDataset` or `RefCocoDataset`
+                 index:int,   # the sample to draw
+                ) -> dict:    # what `dataset[index]` gives when its image can be read
+    "Sample `index` itself, never a replacement: `UnreadableImageError`, naming the file, when its image cannot be read. What evaluation needs."
+    return dataset._sample(_checked_index(dataset, index), 0)
+
 def _sample_or_replacement(dataset, index:int, draw) -> dict:
     "`draw(i, attempt)` for `index` or, where its image cannot be read, for other indices drawn from (seed, epoch, index, attempt)."
-    if not -len(dataset) <= index < len(dataset): raise IndexError(f"index {index} is out of range for {len(dataset)} samples.")
-    index %= len(dataset)
+    index = _checked_index(dataset, index)
     for attempt in range(10):
         i = index if attempt == 0 else int(np.random.default_rng([dataset.seed, dataset.epoch, index, attempt]).integers(len(dataset)))
         try: return draw(i, attempt)
-        except _UnreadableImage as e:
+        except UnreadableImageError as e:
             dataset.failed_images[str(e.file)] += 1
             if str(e.file) not in dataset._warned:
                 dataset._warned.add(str(e.file))
@@ -267,7 +278,7 @@ def _sample_or_replacement(dataset, index:int, draw) -> dict:
 
 @patch
 def _sample(self:CocoGoldDataset, index:int, attempt:int=0) -> dict:
-    "Sample `index` as its plan for `attempt` says (`_UnreadableImage` when its image cannot be read)."
+    "Sample `index` as its plan for `attempt` says (`UnreadableImageError` when its image cannot be read)."
     p = self.plan(index, attempt)
     image = self._load_crop(p["rec"], p["crop"])
     mask = torch.zeros(1, self.size, self.size, dtype=torch.bool) if p["absent"] else \
@@ -328,7 +339,9 @@ def load_refs(path, # a refs pickle (refs(unc).p, ...) or gRefCOCO's grefs(unc).
         if path.suffix == ".json": refs = json.loads(path.read_text())
         else:
             with open(path, "rb") as f: refs = _PlainUnpickler(f, path).load()
-    except pickle.UnpicklingError: raise
+    except pickle.UnpicklingError as e:
+        if "names the Python global" in str(e): raise   # refused by `_PlainUnpickler`, with its own message
+        raise ValueError(f"refs file {str(path)!r} could not be read (UnpicklingError: {e}); the file is damaged or cut short: download it again.") from e
     except (EOFError, ValueError, UnicodeDecodeError, pickle.PickleError) as e:
         raise ValueError(f"refs file {str(path)!r} could not be read ({type(e).__name__}: {e}).") from e
     if not isinstance(refs, list) or not all(isinstance(r, dict) for r in refs):
@@ -399,6 +412,8 @@ class RefCocoDataset(torch.utils.data.Dataset):
     def __len__(self): return len(self.samples)
 
 # %% ../nbs/00_dataset.ipynb #ce174a82
+_REF_FIELDS = ("ref_id", "ann_id", "image_id", "split", "sentences")   # what every ref of the refer API's files holds
+
 @patch
 def _build_index(self:RefCocoDataset, instances:dict, refs:list, no_target):
     "One sample per sentence of the split's refs; refs pointing at missing annotations are counted in `dropped` and skipped."
@@ -410,7 +425,9 @@ def _build_index(self:RefCocoDataset, instances:dict, refs:list, no_target):
     self.image_anns = defaultdict(list)   # image id -> its annotations (every object, referred to or not)
     for a in instances["annotations"]: self.image_anns[a["image_id"]].append(a)
     self.samples, self.dropped = [], Counter()
-    for ref in refs:
+    for k, ref in enumerate(refs):
+        if missing := [f for f in _REF_FIELDS if f not in ref]:
+            raise ValueError(f"ref {k} of {str(self.refs_file)!r} has no {missing}; a refs file gives every ref {list(_REF_FIELDS)} (the refer API's format).")
         if ref["split"] != self.split: continue
         ann_ids = [a for a in (ref["ann_id"] if isinstance(ref["ann_id"], list) else [ref["ann_id"]]) if a != -1]
         if any(a not in self.anns for a in ann_ids) or ref["image_id"] not in self.images:
@@ -453,7 +470,7 @@ def _referent_mask(self:RefCocoDataset, sample:dict, h:int, w:int) -> np.ndarray
 
 @patch
 def _sample(self:RefCocoDataset, index:int, attempt:int=0) -> dict:
-    "Sample `index` (`_UnreadableImage` when its image cannot be read); `attempt` is unused: a sentence's view depends on (seed, epoch, index)."
+    "Sample `index` (`UnreadableImageError` when its image cannot be read); `attempt` is unused: a sentence's view depends on (seed, epoch, index)."
     s, rng = self.samples[index], np.random.default_rng([self.seed, self.epoch, index])
     photo = _open_rgb(self.images_dir / self.images[s["image_id"]]["file_name"])
     w, h = photo.size

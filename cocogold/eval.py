@@ -16,7 +16,7 @@ from PIL import Image
 from fastcore.script import CliError, call_parse
 from tabulate import tabulate
 from tqdm.auto import tqdm
-from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, RefCocoDataset
+from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, RefCocoDataset, UnreadableImageError, exact_sample
 from .masks import save_figure, show_grid
 from .inference import load_pipeline
 
@@ -157,6 +157,7 @@ class EvalResult:
     seen:list[str]|None = None                    # the classes the model was trained on
     settings:dict = field(default_factory=dict)   # how the evaluation was run
     masks:dict = field(default_factory=dict, repr=False)  # row index -> predicted bool mask [1,S,S]
+    skipped:list[dict] = field(default_factory=list)      # samples that could not be scored: index, image_id, file, error
 
     @property
     def overall(self) -> dict: return summarize(self.rows)
@@ -180,17 +181,25 @@ class EvalResult:
 
     def _repr_markdown_(self) -> str:
         s = self.settings
-        head = f"**{len(self.rows)} samples**" + (f", {s.get('num_inference_steps')} step(s), ensemble {s.get('ensemble_size')}, "
+        head = f"**{len(self.rows)} samples**" + self._skipped_note() + (f", {s.get('num_inference_steps')} step(s), ensemble {s.get('ensemble_size')}, "
                                                   f"{s.get('seconds_per_sample', float('nan')) * 1000:.0f} ms per sample" if s else "")
         tables = [markdown_table({"all": self.overall} | self.seen_unseen(), "subset"), markdown_table(self.per_class(), "class")]
         if s.get("referring"): tables.insert(0, markdown_table({"all": self.referring()}, "samples", list(self.referring())[2:]))
         return "\n\n".join([head] + tables)
 
+    def _skipped_note(self) -> str:
+        "What could not be scored, for the summary: none, or the count and the files."
+        if not self.skipped: return ""
+        files = sorted({s["file"] for s in self.skipped})
+        return (f" scored; **{len(self.skipped)} not scored** (unreadable photos, never replaced: "
+                f"{', '.join(files[:5])}{f' and {len(files) - 5} more' if len(files) > 5 else ''})")
+
     def save(self, folder, # created if needed
             ) -> Path:
-        "Write results.json (settings, summaries, rows), results.csv (rows) and summary.md into `folder`."
+        "Write results.json (settings, summaries, rows, samples not scored), results.csv (rows) and summary.md into `folder`."
         folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-        data = dict(settings=self.settings, overall=self.overall, seen_unseen=self.seen_unseen(), per_class=self.per_class(), rows=self.rows)
+        data = dict(settings=self.settings, overall=self.overall, seen_unseen=self.seen_unseen(), per_class=self.per_class(), rows=self.rows,
+                    skipped=self.skipped)
         if self.settings.get("referring"): data["referring"] = self.referring()
         (folder / "results.json").write_text(json.dumps(data, indent=1, default=str))
         with open(folder / "results.csv", "w", newline="") as f:
@@ -251,6 +260,11 @@ def _warn_training_overlap(pipeline, image_ids:set, name:str, files:dict|None=No
     elif record is None and "pcuenq/marigold-coco-segmentation" in str(pipeline.config.get("_name_or_path", "")) and "refcoco" in name.lower():
         warnings.warn(f"The published checkpoint was trained on COCO 2017 train, which holds every RefCOCO-family image; its numbers on {name} are not clean.")
 
+def _sample_identity(dataset, index:int) -> dict:
+    "What names sample `index` without reading its photo: its image id, and its sentence id on a referring dataset."
+    if isinstance(dataset, RefCocoDataset): return dict(image_id=dataset.samples[index]["image_id"], sent_id=dataset.samples[index]["sent_id"])
+    return dict(image_id=dataset.records[index]["image_id"])
+
 def evaluate(pipeline,                    # a `CocoGoldPipeline`
              dataset,                     # a `CocoGoldDataset` (its seed and epoch fix the crops)
              n:int|None=100,              # samples (None: all of them, in order); more than the dataset holds is clamped, with a warning
@@ -264,21 +278,27 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
              keep_masks:bool=True,        # keep predicted masks (for `show_examples`)
              progress:bool=True,          # progress bars
             ) -> EvalResult:
-    "Run `pipeline` on `n` seeded samples of `dataset` and measure IoU, per sample and in summary."
+    "Run `pipeline` on `n` seeded samples of `dataset` and measure IoU, per sample and in summary; samples whose photo cannot be read are listed in `skipped`, never replaced."
     n = len(dataset) if n is None else n
     if n < 1: raise ValueError(f"n={n} must be at least 1.")
     if n > len(dataset):
         warnings.warn(f"n={n} is larger than the dataset ({len(dataset)} samples); evaluating all {len(dataset)}.")
         n = len(dataset)
     indices = sorted(np.random.default_rng(seed).choice(len(dataset), size=n, replace=False).tolist())
-    samples = {i: dataset[i] for i in tqdm(indices, desc="loading samples", disable=None if progress else True, leave=False)}
+    samples, skipped = {}, []   # a benchmark scores each sample itself or not at all: never a replacement
+    for i in tqdm(indices, desc="loading samples", disable=None if progress else True, leave=False):
+        try: samples[i] = exact_sample(dataset, i)
+        except UnreadableImageError as e: skipped.append(dict(index=i, **_sample_identity(dataset, i), file=str(e.file), error=f"{type(e.error).__name__}: {e.error}"))
+    if skipped: warnings.warn(f"{len(skipped)} of {n} samples not scored: their photos could not be read (first: {skipped[0]['file']!r}).")
+    if not samples: raise FileNotFoundError(f"none of the {n} samples could be read; the first photo that failed is {skipped[0]['file']!r} ({skipped[0]['error']}).")
+    indices = [i for i in indices if i in samples]
     evaluated = {samples[i]["image_id"] for i in indices}
     _warn_training_overlap(pipeline, evaluated, repr(dataset).split(",")[0] + ")", image_files(dataset, evaluated))
     by_prompt = defaultdict(list)   # one pipeline call per prompt and picture size
     for i in indices: by_prompt[(samples[i]["prompt"], tuple(samples[i]["image"].shape[-2:]))].append(i)
     pipeline.set_progress_bar_config(disable=True)
     rows, masks, seconds = {}, {}, 0.0
-    bar = tqdm(total=n, desc="evaluating", disable=None if progress else True, leave=False)
+    bar = tqdm(total=len(indices), desc="evaluating", disable=None if progress else True, leave=False)
     for (prompt, _), group in by_prompt.items():
         for start in range(0, len(group), batch_size):
             chunk = group[start:start + batch_size]
@@ -292,11 +312,11 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
                 if keep_masks: masks[i] = pred
             bar.update(len(chunk))
     bar.close()
-    settings = dict(n=n, **pipeline.call_defaults(num_inference_steps, processing_resolution, zoom), ensemble_size=ensemble_size,
-                    seed=seed, size=dataset.size, seconds_per_sample=seconds / n, referring="ref_id" in samples[indices[0]])
+    settings = dict(n=len(indices), n_requested=n, n_skipped=len(skipped), **pipeline.call_defaults(num_inference_steps, processing_resolution, zoom), ensemble_size=ensemble_size,
+                    seed=seed, size=dataset.size, seconds_per_sample=seconds / len(indices), referring="ref_id" in samples[indices[0]])
     order = sorted(rows)
     return EvalResult(rows=[rows[i] for i in order], seen=list(seen) if seen is not None else None, settings=settings,
-                      masks={k: masks[i] for k, i in enumerate(order) if i in masks})
+                      masks={k: masks[i] for k, i in enumerate(order) if i in masks}, skipped=skipped)
 
 # %% ../nbs/05_eval.ipynb #1d7611a5
 ABLATABLE = ("num_inference_steps", "ensemble_size", "zoom", "model")
@@ -371,6 +391,7 @@ def eval_cli(model:str,                        # Hub id or local folder of a coc
              output_dir:str="eval",            # where results and pictures go
             ):
     "Evaluate a cocogold model on a COCO-format dataset; write results, a summary and pictures."
+    if n is not None and n < 1: raise CliError(f"cocogold-eval: error: --n {n}: expected at least 1 sample (leave it out for the default).")
     try:
         if dataset: ds = RefCocoDataset(root, dataset, split_by, split, size=None, images_dir=images_dir, seed=seed)
         else: ds = CocoGoldDataset(root, split, annotations, categories=categories, size=size, absent_prob=absent_prob, seed=seed)
@@ -379,7 +400,7 @@ def eval_cli(model:str,                        # Hub id or local folder of a coc
     steps, ensembles = list(num_inference_steps or [None]), list(ensemble_size or [1])
     seen, out = DEFAULT_CATEGORIES if seen is None else list(seen), Path(output_dir)
     resolution = processing_resolution if processing_resolution is not None else (None if dataset else 0)
-    kw = dict(n=None if dataset and n is None else (n or 500), seed=seed, zoom=zoom, processing_resolution=resolution)
+    kw = dict(n=n if n is not None else (None if dataset else 500), seed=seed, zoom=zoom, processing_resolution=resolution)
     result = evaluate(pipe, ds, num_inference_steps=steps[0], ensemble_size=ensembles[0], seen=seen, **kw)
     result.save(out)
     save_figure(show_examples(result, ds), out / "examples.png", dpi=80)

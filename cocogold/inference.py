@@ -6,7 +6,7 @@ Docs: https://cocogold.github.io/cocogold/inference.html.md"""
 
 # %% ../nbs/04_inference.ipynb #d6a5d7f4
 from __future__ import annotations
-import functools, os
+import functools, os, warnings
 from pathlib import Path
 from typing import Annotated
 import numpy as np, torch
@@ -17,7 +17,7 @@ from .masks import save_figure, show_grid, to_rgb_tensor
 from .model import CocoGoldPipeline, PUBLISHED_CHECKPOINT, default_device, prompt_list
 
 # %% auto #0
-__all__ = ['load_image', 'load_pipeline', 'segment', 'segment_cli']
+__all__ = ['load_image', 'load_pipeline', 'segment', 'mask_file_names', 'segment_cli']
 
 # %% ../nbs/04_inference.ipynb #5e8ff0d5
 def load_image(image, # a file path or http(s) URL, a PIL image, a numpy array, or a tensor [3,H,W] / [1,3,H,W] in [0,1]
@@ -30,6 +30,11 @@ def load_image(image, # a file path or http(s) URL, a PIL image, a numpy array, 
         try: image = _diffusers_load_image(text, convert_method=lambda im: im)   # keep the mode: 16-bit stays 16-bit
         except Exception as e:   # requests' and PIL's errors: name the file or URL
             raise OSError(f"Could not read the image {text!r} ({type(e).__name__}: {e}).") from e
+        frames = 1
+        if not is_url:
+            with Image.open(text) as opened: frames = getattr(opened, "n_frames", 1)
+        if frames > 1:
+            warnings.warn(f"image {text!r} has {frames} frames (an animation); segmenting the first frame only.")
     return to_rgb_tensor(image, tensor_range=(0, 1)).permute(1, 2, 0).cpu().numpy()
 
 # %% ../nbs/04_inference.ipynb #c0e06445
@@ -78,6 +83,16 @@ def segment(image,                        # path or URL, PIL image, numpy array 
 # %% ../nbs/04_inference.ipynb #0550c446
 def _slug(text:str) -> str: return "".join(c if c.isalnum() else "-" for c in text.strip().lower()).strip("-") or "prompt"
 
+def mask_file_names(prompts:list[str], # the prompts, in order
+                   ) -> list[str]:     # one distinct name per prompt
+    "A file-name stem per prompt: its slug ('dining table' → 'dining-table'), with -2, -3 where prompts share one; never 'overlay'."
+    taken, names = {"overlay"}, []
+    for p in prompts:
+        base = _slug(p); name, k = base, 2
+        while name in taken: name, k = f"{base}-{k}", k + 1
+        taken.add(name); names.append(name)
+    return names
+
 @call_parse
 def segment_cli(image:str, # the image file or URL to segment
                 prompt:Annotated[str, "what to segment, e.g. dog; several give one mask each", dict(nargs="+")],
@@ -90,13 +105,14 @@ def segment_cli(image:str, # the image file or URL to segment
                 output_dir:str=".",              # where the mask PNGs and the overlay go
                ):
     "Segment an image by text with cocogold: one mask PNG per prompt and an overlay picture."
+    out, stem = Path(output_dir), Path(str(image).split("?")[0]).stem
+    try: out.mkdir(parents=True, exist_ok=True)   # before the model runs: a folder that cannot be made costs nothing
+    except OSError as e: raise CliError(f"cocogold-segment: error: --output-dir {output_dir!r} cannot be created ({e.strerror or e}); pass a writable folder.")
     try:
         picture = load_image(image)
         masks = segment(picture, list(prompt), model=model, num_inference_steps=num_inference_steps, ensemble_size=ensemble_size,
                         processing_resolution=processing_resolution, zoom=zoom, seed=seed, progress=len(prompt) * ensemble_size > 1)
     except (OSError, ValueError, TypeError) as e: raise CliError(f"cocogold-segment: error: {e}")
-    out, stem = Path(output_dir), Path(str(image).split("?")[0]).stem
-    out.mkdir(parents=True, exist_ok=True)
-    for p, m in zip(prompt, masks):
-        m.save(out / f"{stem}_{_slug(p)}.png"); print(out / f"{stem}_{_slug(p)}.png")
+    for name, m in zip(mask_file_names(list(prompt)), masks):
+        m.save(out / f"{stem}_{name}.png"); print(out / f"{stem}_{name}.png")
     print(save_figure(show_grid([picture] * len(masks), masks, list(prompt), ncols=min(4, len(masks)), size=4), out / f"{stem}_overlay.png", dpi=100))

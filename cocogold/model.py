@@ -164,7 +164,7 @@ def call_defaults(self:CocoGoldPipeline,
                  ) -> dict:                          # num_inference_steps, processing_resolution, zoom
     "The settings a call with these arguments runs with: the call's, else the config's, else the objective's defaults."
     single = self.config.objective == "single_step"
-    steps = num_inference_steps or self.config.default_denoising_steps or (1 if single else 50)
+    steps = num_inference_steps if num_inference_steps is not None else (self.config.default_denoising_steps or (1 if single else 50))   # 0 is refused, not a default
     resolution = processing_resolution if processing_resolution is not None else (self.config.default_processing_resolution or 768)
     zoom = self.config.get("default_zoom", 0) if zoom is None else zoom
     if steps < 1: raise ValueError(f"num_inference_steps={steps} must be at least 1.")
@@ -400,9 +400,20 @@ def _quiet_loading():
         warnings.filterwarnings("ignore", message=".*local_dir_use_symlinks.*")
         yield
 
+def _missing_parts(folder:Path) -> list[str]:
+    "What a diffusers model folder lacks: model_index.json, or the component folders it names."
+    index = folder / "model_index.json"
+    if not index.is_file(): return ["model_index.json"]
+    parts = [k for k, v in json.loads(index.read_text()).items() if not k.startswith("_") and isinstance(v, list) and v[0] is not None]
+    return [f"{p}/" for p in parts if not (folder / p).is_dir()]
+
 def _load_error(model, error) -> str:
     "The message for a model that is neither complete on disk nor reachable on the Hub."
-    where = "is missing files" if Path(str(model)).exists() else "is not a folder on this machine"
+    folder = Path(str(model))
+    if folder.is_dir() and (missing := _missing_parts(folder)):
+        return (f"Could not load the model {str(model)!r}: the folder lacks {', '.join(missing)}, so it is not a complete model folder. "
+                "Save a pipeline there with `save_pretrained`, or copy the whole model folder again.")
+    where = "is missing files" if folder.exists() else "is not a folder on this machine"
     return (f"Could not load the model {str(model)!r}: it {where} and could not be fetched from the Hugging Face Hub "
             f"({type(error).__name__}: {str(error).splitlines()[0][:200]}). Download it once with "
             f"`huggingface-cli download {model} --local-dir DIR` on a machine with access, then pass that folder.")

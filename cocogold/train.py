@@ -6,7 +6,7 @@ Docs: https://cocogold.github.io/cocogold/train.html.md"""
 
 # %% ../nbs/03_train.ipynb #15fa00cd
 from __future__ import annotations
-import dataclasses, difflib, inspect, json, os, re, sys, time, typing, warnings
+import dataclasses, difflib, inspect, json, os, re, shutil, sys, time, typing, warnings
 from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib.resources import files
@@ -30,13 +30,13 @@ from .masks import save_figure
 from .model import CocoGoldPipeline, encode_latents
 from .testing import tiny_pipeline
 from .objectives import diffusion_loss, lr_factor, mask_to_latent, single_step_loss
-from .runs import JSONLTracker, StopRequest, atomic_write, checkpoint_step, latest_checkpoint, load_checkpoint, save_checkpoint
+from .runs import JSONLTracker, StopRequest, atomic_write, checkpoint_folders, checkpoint_step, latest_checkpoint, load_checkpoint, save_checkpoint
 
 # %% auto #0
-__all__ = ['CONFIGS', 'shipped_configs', 'config_path', 'CheckedConfig', 'TrainConfig', 'LatentCache', 'MixedDataset',
-           'referring_eval_image_ids', 'dataset_image_ids', 'base_pipeline', 'training_datasets', 'TrainingRun',
-           'set_up', 'resume', 'encode_batch', 'batch_loss', 'optimize', 'log_step', 'save_final_model', 'train',
-           'train_cli']
+__all__ = ['CONFIGS', 'RESUMABLE_KEYS', 'shipped_configs', 'config_path', 'CheckedConfig', 'TrainConfig', 'LatentCache',
+           'MixedDataset', 'referring_eval_image_ids', 'dataset_image_ids', 'base_pipeline', 'training_datasets',
+           'TrainingRun', 'set_up', 'resume', 'encode_batch', 'batch_loss', 'optimize', 'log_step', 'save_final_model',
+           'check_output_dir', 'RunLock', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #c0df1dac
 _KEY_ERROR = re.compile(r"Option '([^']+)' is not accepted|unrecognized arguments: --(\S+)")
@@ -221,6 +221,7 @@ class TrainConfig(CheckedConfig):
     validation_samples:int = 64            # samples of each validation
     trackers:list[str] = field(default_factory=lambda: ["tensorboard"])  # "tensorboard", "wandb", "jsonl", or []
     resume:str|None = None                 # "latest" or a checkpoint folder
+    overwrite:bool = False                 # replace the run already in output_dir (its checkpoints and model are deleted)
 
 # %% ../nbs/03_train.ipynb #7e54a518
 _POSITIVE_KEYS = ("size", "max_steps", "effective_batch_size", "micro_batch_size", "checkpoint_every", "checkpoints_keep",
@@ -240,7 +241,23 @@ def check(self:TrainConfig):
     if len(self.crop_scale) != 2 or not 0 < self.crop_scale[0] <= self.crop_scale[1] <= 1:
         raise ValueError(f"config key 'crop_scale' is {self.crop_scale}; expected [low, high] with 0 < low <= high <= 1, e.g. [0.5, 1.0].")
     if not 0 <= self.absent_prob < 1: raise ValueError(f"config key 'absent_prob' is {self.absent_prob}; expected a probability in [0,1).")
+    self._check_optimisation()
     self._check_referring()
+
+_NON_NEGATIVE_KEYS = ("lr_warmup_steps", "pixel_loss_weight", "mask_pixel_weight", "mask_latent_weight", "multires_noise_strength", "num_workers")
+
+@patch
+def _check_optimisation(self:TrainConfig):
+    "The optimisation keys within their ranges: a value outside one would train, wrongly, without a word."
+    for key in ("lr", "max_grad_norm") + (("text_encoder_lr",) if self.text_encoder_lr is not None else ()):
+        if not getattr(self, key) > 0: raise ValueError(f"config key {key!r} is {getattr(self, key)}; expected a positive number, e.g. {TrainConfig.__dataclass_fields__[key].default or 3e-5}.")
+    for key in _NON_NEGATIVE_KEYS:
+        if getattr(self, key) < 0: raise ValueError(f"config key {key!r} is {getattr(self, key)}; expected 0 or more.")
+    if self.lr_decay_steps < 1: raise ValueError(f"config key 'lr_decay_steps' is {self.lr_decay_steps}; expected a positive number of steps.")
+    if not 0 < self.lr_final_ratio <= 1: raise ValueError(f"config key 'lr_final_ratio' is {self.lr_final_ratio}; expected a share of lr in (0,1], e.g. 0.01.")
+    if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+        raise ValueError(f"config key 'ema_decay' is {self.ema_decay}; expected null (no EMA) or a decay in (0,1), e.g. 0.999.")
+    if self.multires_noise_levels < 1: raise ValueError(f"config key 'multires_noise_levels' is {self.multires_noise_levels}; expected at least 1.")
 
 @patch
 def _check_referring(self:TrainConfig):
@@ -531,11 +548,21 @@ def _with_base_images(cfg:TrainConfig, image_ids:set, files:dict) -> tuple[set, 
     return image_ids | set(record["image_ids"]), merge_image_files({i: list(fs) for i, fs in files.items()}, record.get("image_files", {}))
 
 # %% ../nbs/03_train.ipynb #1124c47f
+def _load_readable_checkpoint(run:TrainingRun) -> tuple[Path, dict]:
+    "The newest checkpoint that loads, and the loop's position: with resume='latest' a damaged one is named and the one before it tried."
+    candidates = list(reversed(checkpoint_folders(run.out))) if run.cfg.resume == "latest" else [run.start]
+    for k, checkpoint in enumerate(candidates):
+        try: return checkpoint, load_checkpoint(run.accelerator, checkpoint, run.noise_rng)
+        except Exception as e:   # a truncated or corrupt file: torch, safetensors and accelerate raise many kinds
+            problem = f"checkpoint {str(checkpoint)!r} cannot be read ({type(e).__name__}: {str(e)[:200]})"
+            if k + 1 == len(candidates): raise RuntimeError(f"{problem}, and no earlier checkpoint can be; start a new run (overwrite=True).") from e
+            warnings.warn(f"{problem}; resuming from the one before it, {str(candidates[k + 1])!r}.")
+
 def resume(run:TrainingRun): # a run just set up
     "Step 2: continue from `run.start` (if any), record the config, start the trackers."
     cfg, accelerator = run.cfg, run.accelerator
     if run.start is not None:
-        run.state = load_checkpoint(accelerator, run.start, run.noise_rng)
+        run.start, run.state = _load_readable_checkpoint(run)
         accelerator.print(f"Resumed from {run.start} at step {run.state['step']}.")
     if accelerator.is_main_process:
         run.out.mkdir(parents=True, exist_ok=True)
@@ -650,11 +677,77 @@ def save_final_model(run:TrainingRun, # a finished run
     accelerator.wait_for_everyone()
     return final
 
+# %% ../nbs/03_train.ipynb #ffae3328
+RESUMABLE_KEYS = ("max_steps", "lr_decay_steps", "checkpoint_every", "checkpoints_keep", "validate_every", "validation_samples", "trackers",
+                  "num_workers", "mixed_precision", "gradient_checkpointing", "frozen_half_precision", "allow_tf32", "compile_unet", "cpu",
+                  "output_dir", "resume", "overwrite")   # what a resumed run may change; every other key defines the run
+_RUN_FILES = ("train_config.json", "checkpoints", "model", "logs", "validation", "unet_lora", "text_encoder_lora", "training_images.json")
+
+def check_output_dir(cfg:TrainConfig, # the run about to start
+                    ) -> dict|None:   # the recorded config of the run being resumed, or None
+    "Refuse to start a fresh run in a folder holding another, or to resume one with keys that change what it trains."
+    out = Path(cfg.output_dir)
+    held = [name for name in _RUN_FILES if (out / name).exists()]
+    if not held: return None
+    if cfg.overwrite or not cfg.resume:
+        if cfg.overwrite: return None
+        raise FileExistsError(f"output_dir {str(out)!r} holds another run ({', '.join(held)}); pass resume='latest' (--resume latest) to continue it, "
+                              "overwrite=True (--overwrite true) to replace it, or choose another output_dir.")
+    recorded_path = out / "train_config.json"
+    if not recorded_path.is_file(): return None
+    recorded, now = json.loads(recorded_path.read_text()), cfg.to_dict()
+    changed = {k: (recorded[k], now[k]) for k in now if k in recorded and k not in RESUMABLE_KEYS and recorded[k] != now[k]}
+    if changed:
+        raise ValueError(f"resuming the run in {str(out)!r} with " + "; ".join(f"{k}={new!r} (the run has {old!r})" for k, (old, new) in changed.items())
+                         + ": these keys change what is trained. Resume with the run's values, or start a new run in another output_dir.")
+    return recorded
+
+def _remove_run(out:Path):
+    "Delete the files of the run in `out` (asked for with overwrite)."
+    for name in _RUN_FILES:
+        path = out / name
+        if path.is_dir(): shutil.rmtree(path)
+        elif path.exists(): path.unlink()
+
+class RunLock:
+    "`with RunLock(folder):` holds folder/run.lock (this process's pid), created exclusively: a second run on the folder is refused."
+    def __init__(self, folder, active:bool=True): self.path, self.active = Path(folder) / "run.lock", active   # active: this process takes the lock
+    def __enter__(self):
+        if not self.active: return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                holder = self.path.read_text().strip() or "?"
+                if holder.isdigit() and not _process_alive(int(holder)): self.path.unlink(missing_ok=True); continue   # left by a process that died
+                raise FileExistsError(f"output_dir {str(self.path.parent)!r} is in use by another training run (process {holder}, {str(self.path)!r}); "
+                                      "wait for it to end, or delete the lock file if that process is gone.") from None
+            with os.fdopen(fd, "w") as f: f.write(str(os.getpid()))
+            return self
+        raise FileExistsError(f"could not take the lock {str(self.path)!r}; another run took it first.")
+    def __exit__(self, *exc):
+        if self.active: self.path.unlink(missing_ok=True)
+
+def _process_alive(pid:int) -> bool:
+    "Whether a process with this id runs on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
 # %% ../nbs/03_train.ipynb #514c73ae
 def train(cfg:TrainConfig, # the run's settings
          ) -> Path:        # the final model's folder (`output_dir/model`), or the checkpoint a signal stopped at
     "Fine-tune a cocogold pipeline with `cfg`."
     cfg.check_paths()
+    main = os.environ.get("RANK", "0") == "0"   # under accelerate launch / torchrun, the first process guards the folder
+    if main: check_output_dir(cfg)              # (the others would see its files appear; if it refuses, the launcher stops them all)
+    with RunLock(cfg.output_dir, active=main):
+        if cfg.overwrite and main: _remove_run(Path(cfg.output_dir))
+        return _train(cfg)
+
+def _train(cfg:TrainConfig) -> Path:
+    "`train`'s loop, inside its folder's lock."
     run = set_up(cfg)                                                   # 1. set up
     resume(run)                                                         # 2. resume
     bar = tqdm(total=cfg.max_steps, initial=run.state["step"], desc="training", disable=None if run.accelerator.is_main_process else True)
@@ -690,6 +783,10 @@ def train_cli(argv:list[str]|None=None): # the command line's arguments; None: s
     "`cocogold-train --config cfg.yaml [--key value ...]`: fine-tune a cocogold model (under `accelerate launch` or `torchrun` for several processes)."
     try: cfg = TrainConfig.from_args(argv, prog="cocogold-train")
     except (KeyError, TypeError, ValueError, FileNotFoundError) as e: sys.exit(f"cocogold-train: error: {e}")
-    print(f"done: {train(cfg)}")
+    try:
+        if os.environ.get("RANK", "0") == "0": check_output_dir(cfg)   # the first process guards the folder, as in `train`
+    except (FileExistsError, ValueError) as e: sys.exit(f"cocogold-train: error: {e}")
+    try: print(f"done: {train(cfg)}")
+    except FileExistsError as e: sys.exit(f"cocogold-train: error: {e}")   # the run folder holds another run, or another run holds it
 
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: train_cli()

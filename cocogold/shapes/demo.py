@@ -396,6 +396,8 @@ def demo_cli(output_dir:str="cocogold-demo",       # folder for report.md and ex
              export:bool=False,                    # with --train: copy the new model into the installed package
             ):
     "cocogold end to end on synthetic shapes, on a CPU: evaluate the shipped shapes model (or, with --train, rebuild it first) and write a report."
+    for flag, value, least in (("--n", n, 1), ("--n-steps", n_steps, 1), ("--n-heldout", n_heldout, 0), ("--n-phrases", n_phrases, 0)):
+        if value < least: raise CliError(f"cocogold-demo: error: {flag} {value}: expected at least {least}.")
     if not 1 <= ensemble_size <= len(MEMBER_FLIPS):
         raise CliError(f"cocogold-demo: error: --ensemble-size {ensemble_size}: the shapes model takes 1 to {len(MEMBER_FLIPS)} flipped views.")
     model = None

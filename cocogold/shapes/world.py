@@ -220,6 +220,11 @@ def _degenerate_annotations(image_id:int, first_ann_id:int) -> list[dict]:
     return [dict(id=first_ann_id, image_id=image_id, category_id=1, segmentation=[[5, 5, 20, 5]], area=0, bbox=[5, 5, 15, 0], iscrowd=0),
             dict(id=first_ann_id + 1, image_id=image_id, category_id=1, segmentation=[[5, 5, 20, 5, 35, 5]], area=0, bbox=[5, 5, 30, 0], iscrowd=0)]
 
+def _refuse_existing(written:Path, overwrite:bool):
+    "Raise unless `written` (the file a writer writes last) is absent or `overwrite` is set: a root is never replaced by accident."
+    if written.exists() and not overwrite:
+        raise FileExistsError(f"{str(written)!r} exists: this split is already written there. Pass overwrite=True to replace it, or choose another root.")
+
 def make_synthetic_coco(root,                        # folder to write the COCO root into
                         n_images:int=16,             # images in the split
                         split:str="train",           # writes images/{split}/ and *_{split}2017.json
@@ -229,10 +234,12 @@ def make_synthetic_coco(root,                        # folder to write the COCO 
                         categories=SHAPE_CATEGORIES, # shape classes to draw (a subset of SHAPE_CATEGORIES)
                         degenerate:bool=False,       # add annotations a loader must drop (< 3 points, zero area)
                         varied:bool=False,           # shapes in any pose and proportion, gradient and outlined fills, soft edges, more backgrounds
+                        overwrite:bool=False,        # replace a split already written (else refused)
                        ) -> Path:                    # `root`
     "Write a COCO-format root (JPEGs, instances JSON, panoptic JSON + PNGs) of shapes on textured backgrounds."
     root, rng, first_id = Path(root), np.random.default_rng(seed), _first_image_id(split)
     img_dir, ann_dir = root / "images" / split, root / "annotations"
+    _refuse_existing(ann_dir / f"instances_{split}2017.json", overwrite)
     pan_dir = ann_dir / f"panoptic_{split}2017"
     for d in (img_dir, pan_dir): d.mkdir(parents=True, exist_ok=True)
     cats = [dict(id=i + 1, name=n, supercategory="shape", isthing=1) for i, n in enumerate(categories)]
@@ -350,12 +357,14 @@ def make_synthetic_refcoco(root,                       # the refer root to write
                            radius_range=(0.08, 0.2),   # shape radius as a fraction of the short side
                            categories=SHAPE_CATEGORIES,
                            varied:bool=False,          # as `make_synthetic_coco`'s; fills keep to shades of their colour's name
+                           overwrite:bool=False,       # replace a dataset already written (else refused)
                           ) -> Path:                   # `root`
     "Write a refer-API root of shapes scenes: instances.json, the refs file and train2014-named JPEGs."
     if split_by not in REFER_SPLITS.get(dataset, {}):
         raise ValueError(f"dataset={dataset!r}, split_by={split_by!r} is not a RefCOCO-family pair; expected one of "
                          f"{[f'{d}/{s}' for d, by in REFER_SPLITS.items() for s in by]}.")
     root, generalised = Path(root), dataset == "grefcoco"
+    _refuse_existing(root / dataset / "instances.json", overwrite)
     img_dir = root / "images" / "mscoco" / "images" / "train2014"
     img_dir.mkdir(parents=True, exist_ok=True); (root / dataset).mkdir(parents=True, exist_ok=True)
     cats = [dict(id=i + 1, name=n, supercategory="shape") for i, n in enumerate(categories)]
@@ -530,11 +539,13 @@ def make_heldout_shapes(root,                         # the refer root to write 
                         seed:int=0,                   # the same seed writes the same files
                         size_range=(80, 128),         # width and height are drawn apart in this range
                         categories=SHAPE_CATEGORIES,
+                        overwrite:bool=False,         # replace pictures already written (else refused)
                        ) -> Path:                     # `root`
     "Write held-out shapes pictures, drawn by code no training set uses, with class names and phrases as a gRefCOCO val split."
     if unknown := [c for c in categories if c not in SHAPE_CATEGORIES]:
         raise ValueError(f"categories {unknown} have no drawing; expected some of {SHAPE_CATEGORIES}.")
     root = Path(root)
+    _refuse_existing(root / "grefcoco" / "instances.json", overwrite)
     img_dir = root / "images" / "mscoco" / "images" / "train2014"
     img_dir.mkdir(parents=True, exist_ok=True); (root / "grefcoco").mkdir(parents=True, exist_ok=True)
     cat_id = {n: i + 1 for i, n in enumerate(categories)}
