@@ -17,7 +17,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from transformers import CLIPTextConfig, CLIPTextModel
 from .dataset import CocoGoldDataset
 from .shapes.world import SHAPE_CATEGORIES, make_synthetic_coco
-from .eval import markdown_table
+from .utils import markdown_table
 from .masks import extract_mask
 from .model import CocoGoldPipeline, sd2_scheduler, widen_conv_in
 from .testing import SD2_UNET_CONFIG, sd2_components, sd2_folder, tiny_pipeline, tiny_tokenizer

@@ -19,12 +19,12 @@ from tqdm.auto import tqdm
 from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, RefCocoDataset, UnreadableImageError, exact_sample
 from .masks import save_figure, show_grid
 from .inference import load_pipeline
+from .utils import markdown_table
 
 # %% auto #0
 __all__ = ['REFERRING_THRESHOLDS', 'ABLATABLE', 'as_mask', 'mask_counts', 'iou', 'mean_iou', 'cumulative_iou', 'precision_recall',
-           'empty_rate', 'summarize', 'referring_summary', 'referring_metrics', 'markdown_table', 'EvalResult',
-           'training_image_ids', 'image_files', 'merge_image_files', 'evaluate', 'ablate', 'plot_ablation',
-           'show_examples', 'eval_cli']
+           'empty_rate', 'summarize', 'referring_summary', 'referring_metrics', 'EvalResult', 'training_image_ids',
+           'image_files', 'merge_image_files', 'evaluate', 'ablate', 'plot_ablation', 'show_examples', 'eval_cli']
 
 # %% ../nbs/05_eval.ipynb #66ec70e0
 def as_mask(mask,            # a bool mask as a tensor, a numpy array or a PIL image ("1" or "L": nonzero is mask); 0/1 (or 0/255) values also do
@@ -140,16 +140,6 @@ def referring_metrics(preds,                   # predicted bool masks, one per s
     return referring_summary(rows, thresholds)
 
 # %% ../nbs/05_eval.ipynb #47c06d32
-_SUMMARY_COLUMNS = ["n", "mIoU", "cIoU", "precision", "recall", "n_absent", "absent_empty_rate"]
-
-def markdown_table(named:dict[str, dict], # row label -> summary (or any dict of the columns)
-                   first:str,              # the label column's heading
-                   columns=_SUMMARY_COLUMNS, # the keys to show, in order
-                  ) -> str:
-    "A GitHub-markdown table of summaries, floats to three decimals, other values as they are."
-    cell = lambda v: f"{v:.3f}" if isinstance(v, float) else v
-    return tabulate([[k] + [cell(s[c]) for c in columns] for k, s in named.items()], headers=[first, *columns], tablefmt="github", disable_numparse=True)
-
 @dataclass
 class EvalResult:
     "Per-sample rows of an evaluation and their summaries."

@@ -29,125 +29,14 @@ from .eval import evaluate, image_files, merge_image_files, show_examples
 from .masks import save_figure
 from .model import CocoGoldPipeline, encode_latents
 from .testing import tiny_pipeline
+from .utils import CONFIGS, CheckedConfig, config_path, shipped_configs
 from .objectives import diffusion_loss, lr_factor, mask_to_latent, single_step_loss
 from .runs import JSONLTracker, StopRequest, atomic_write, checkpoint_folders, checkpoint_step, latest_checkpoint, load_checkpoint, save_checkpoint
 
 # %% auto #0
-__all__ = ['CONFIGS', 'RESUMABLE_KEYS', 'shipped_configs', 'config_path', 'CheckedConfig', 'TrainConfig', 'LatentCache',
-           'MixedDataset', 'referring_eval_image_ids', 'dataset_image_ids', 'base_pipeline', 'training_datasets',
-           'TrainingRun', 'set_up', 'resume', 'encode_batch', 'batch_loss', 'optimize', 'log_step', 'save_final_model',
-           'check_output_dir', 'RunLock', 'train', 'train_cli']
-
-# %% ../nbs/03_train.ipynb #c0df1dac
-_KEY_ERROR = re.compile(r"Option '([^']+)' is not accepted|unrecognized arguments: --(\S+)")
-
-def _field_default(f):
-    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-
-@cache
-def _config_parser(cls, prog:str|None=None) -> ArgumentParser:
-    "A jsonargparse parser with `--config FILE` and one typed, documented flag per field of the dataclass `cls`."
-    parser = ArgumentParser(prog=prog, description=cls.__doc__, exit_on_error=False, print_config="--print-config",
-                            env_prefix=False, default_env=False)
-    parser.add_argument("--config", action=ActionConfigFile, help="a YAML or JSON file of keys; flags after it override it")
-    hints, docs = typing.get_type_hints(cls), docments(cls)
-    for f in fields(cls):
-        default = _field_default(f)
-        given = dict(required=True) if default is dataclasses.MISSING else dict(default=default)
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=hints[f.name], help=docs.get(f.name) or "", **given)
-    return parser
-
-def _hyphenated_flags(cls, argv:list[str]) -> list[str]:
-    "`argv` with `--max_steps` (and `--max_steps=9`) spelled `--max-steps`, the flags' spelling, for every key of `cls`."
-    keys = {f.name for f in fields(cls)}
-    def spelled(arg:str) -> str:
-        flag, eq, value = arg.partition("=")
-        return f"{flag.replace('_', '-')}{eq}{value}" if flag.startswith("--") and flag[2:] in keys else arg
-    return [spelled(a) for a in argv]
-
-def _unknown_key_message(cls, keys) -> str:
-    "An error message for unknown config keys, with the closest known ones."
-    names = [f.name for f in fields(cls)]
-    hints = "".join(f"; did you mean {m} for {k!r}?" for k in keys if (m := difflib.get_close_matches(k, names, n=2)))
-    return f"unknown {cls.__name__} key(s) {list(keys)}" + hints
-
-def _config_error(cls, error:Exception, values:dict|None=None) -> str:
-    "jsonargparse's error as one line naming the key, its value (from `values` when given) and what was expected; did-you-mean hints for unknown keys."
-    text, names = str(error), {f.name: f for f in fields(cls)}
-    if m := _KEY_ERROR.search(text): return _unknown_key_message(cls, [(m.group(1) or m.group(2)).replace("-", "_")])
-    key, given = re.search(r'Parser key "([^"]+)"', text), re.findall(r"(?:Got|Given) value: (.*)", text)
-    if not key or key.group(1) not in names: return text
-    name = key.group(1)
-    value = f"{values[name]!r} ({type(values[name]).__name__})" if values and name in values else (given[-1].strip() if given else "not valid")
-    return f"config key {name!r} is {value}; expected {names[name].type}."
-
-# %% ../nbs/03_train.ipynb #b42385d2
-CONFIGS = files("cocogold") / "configs"   # the example configs shipped in the package
-
-def shipped_configs() -> list[str]:
-    "The names of the configs shipped in the package, e.g. 'sd2-coco'."
-    return sorted(p.name.removesuffix(".yaml") for p in Path(str(CONFIGS)).glob("*.yaml"))
-
-def config_path(config, # a config file's path, or the name of a shipped config ('sd2-coco' or 'sd2-coco.yaml')
-               ) -> Path:
-    "The config file `config` names: the path itself when it is a file, else the shipped config of that name."
-    path = Path(config)
-    if path.is_file(): return path
-    if len(path.parts) > 1: raise FileNotFoundError(f"config file {str(config)!r} does not exist.")
-    shipped = Path(str(CONFIGS)) / (path.name if path.suffix else f"{path.name}.yaml")
-    if shipped.is_file(): return shipped
-    raise FileNotFoundError(f"config {str(config)!r} is neither a file nor a config shipped with cocogold: expected a path or one of {shipped_configs()}.")
-
-def _shipped_config_args(argv:list[str]) -> list[str]:
-    "`argv` with the value of `--config` (`--config NAME` or `--config=NAME`) made a path by `config_path`."
-    out = list(argv)
-    for k, arg in enumerate(out):
-        if arg == "--config" and k + 1 < len(out): out[k + 1] = str(config_path(out[k + 1]))
-        elif arg.startswith("--config="): out[k] = "--config=" + str(config_path(arg.partition("=")[2]))
-    return out
-
-# %% ../nbs/03_train.ipynb #0cfa4546
-class CheckedConfig:
-    "A mixin for config dataclasses: fields type-checked by jsonargparse when made, read from dicts, files and command lines."
-    def __post_init__(self):
-        self._check_types()
-        self.check()
-
-    def check(self):
-        "Rules between keys; subclasses override it."
-
-    def _check_types(self):
-        "Check (and coerce: '1e-3' → 0.001) every field with jsonargparse; name the first key whose value does not fit."
-        parser, values = _config_parser(type(self)), {f.name: getattr(self, f.name) for f in fields(self)}
-        try: parsed = parser.parse_object(values)
-        except Exception as e: raise TypeError(_config_error(type(self), e, values)) from None   # jsonargparse's ArgumentError, TypeError or ValueError
-        for f in fields(self): setattr(self, f.name, parsed[f.name])
-
-    @classmethod
-    def from_dict(cls, d:dict|None=None, **overrides):
-        "A checked config from a dict and keyword overrides; unknown keys are an error with the closest known ones."
-        d = {**(d or {}), **overrides}
-        if unknown := [k for k in d if k not in {f.name for f in fields(cls)}]: raise KeyError(_unknown_key_message(cls, unknown))
-        return cls(**d)
-
-    @classmethod
-    def from_file(cls, path, **overrides):
-        "A checked config from a YAML or JSON file, with keyword overrides."
-        path = config_path(path)
-        try: namespace = _config_parser(cls).parse_path(str(path))
-        except Exception as e:
-            raise ValueError(f"config file {str(path)!r}: {_config_error(cls, e)}") from None
-        return cls.from_dict({f.name: namespace[f.name] for f in fields(cls)}, **overrides)
-
-    @classmethod
-    def from_args(cls, argv:list[str]|None=None, prog:str|None=None):
-        "A checked config from a command line: `--config FILE` and one `--key value` flag per field (`--max-steps` or `--max_steps`)."
-        argv = _shipped_config_args(_hyphenated_flags(cls, sys.argv[1:] if argv is None else list(argv)))
-        try: namespace = _config_parser(cls, prog).parse_args(argv)
-        except Exception as e: raise ValueError(_config_error(cls, e)) from None
-        return cls(**{f.name: namespace[f.name] for f in fields(cls)})
-
-    def to_dict(self) -> dict: return dataclasses.asdict(self)
+__all__ = ['RESUMABLE_KEYS', 'TrainConfig', 'LatentCache', 'MixedDataset', 'referring_eval_image_ids', 'dataset_image_ids',
+           'base_pipeline', 'training_datasets', 'TrainingRun', 'set_up', 'resume', 'encode_batch', 'batch_loss',
+           'optimize', 'log_step', 'save_final_model', 'check_output_dir', 'RunLock', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #27671be8
 @dataclass

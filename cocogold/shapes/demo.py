@@ -21,8 +21,10 @@ from ..masks import DEFAULT_TOLERANCE, extract_mask, save_figure
 from ..model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, default_device, encode_latents, widen_conv_in
 from ..testing import tiny_components
 from ..runs import atomic_write, checkpoint_step, latest_checkpoint, read_metrics, validation_curve
-from ..train import CheckedConfig, TrainConfig, train
-from ..eval import ablate, evaluate, iou, markdown_table, show_examples, summarize
+from ..train import TrainConfig, train
+from ..utils import CheckedConfig
+from ..eval import ablate, evaluate, iou, show_examples, summarize
+from ..utils import markdown_table
 from .phrases import MISS_COLUMNS, PHRASE_KINDS, phrase_report, phrase_table
 from .world import make_heldout_shapes
 

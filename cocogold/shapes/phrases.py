@@ -13,7 +13,8 @@ import numpy as np, torch
 from PIL import Image, ImageDraw, ImageFilter
 from ..dataset import RefCocoDataset, decode_segmentation
 from .world import REFERRING_COLORS, SHAPE_CATEGORIES, plural
-from ..eval import EvalResult, mask_counts, markdown_table, referring_summary
+from ..eval import EvalResult, mask_counts, referring_summary
+from ..utils import markdown_table
 from ..masks import show_grid
 
 # %% auto #0
