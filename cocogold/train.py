@@ -570,13 +570,14 @@ def save_final_model(run:TrainingRun, # a finished run
 RESUMABLE_KEYS = ("max_steps", "lr_decay_steps", "checkpoint_every", "checkpoints_keep", "validate_every", "validation_samples", "trackers",
                   "num_workers", "mixed_precision", "gradient_checkpointing", "frozen_half_precision", "allow_tf32", "compile_unet", "cpu",
                   "output_dir", "resume", "overwrite")   # what a resumed run may change; every other key defines the run
-_RUN_FILES = ("train_config.json", "checkpoints", "model", "logs", "validation", "unet_lora", "text_encoder_lora", "training_images.json")
+_RUN_MARKERS = ("train_config.json", "checkpoints", "model")   # written by the first process alone, or with it: another run was here
+_RUN_FILES = _RUN_MARKERS + ("logs", "validation", "unet_lora", "text_encoder_lora")   # what overwrite removes
 
 def check_output_dir(cfg:TrainConfig, # the run about to start
                     ) -> dict|None:   # the recorded config of the run being resumed, or None
     "Refuse to start a fresh run in a folder holding another, or to resume one with keys that change what it trains."
     out = Path(cfg.output_dir)
-    held = [name for name in _RUN_FILES if (out / name).exists()]
+    held = [name for name in _RUN_MARKERS if (out / name).exists()]   # not logs/: every process makes it as it starts
     if not held: return None
     if cfg.overwrite or not cfg.resume:
         if cfg.overwrite: return None
