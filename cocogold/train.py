@@ -29,7 +29,7 @@ from .eval import evaluate, image_files, merge_image_files, show_examples
 from .masks import save_figure
 from .model import CocoGoldPipeline, encode_latents
 from .testing import tiny_pipeline
-from .utils import CONFIGS, CheckedConfig, config_path, shipped_configs
+from .utils import CheckedConfig
 from .objectives import diffusion_loss, lr_factor, mask_to_latent, single_step_loss
 from .runs import JSONLTracker, StopRequest, atomic_write, checkpoint_folders, checkpoint_step, latest_checkpoint, load_checkpoint, save_checkpoint
 
@@ -573,24 +573,21 @@ RESUMABLE_KEYS = ("max_steps", "lr_decay_steps", "checkpoint_every", "checkpoint
 _RUN_MARKERS = ("train_config.json", "checkpoints", "model")   # written by the first process alone, or with it: another run was here
 _RUN_FILES = _RUN_MARKERS + ("logs", "validation", "unet_lora", "text_encoder_lora")   # what overwrite removes
 
-def check_output_dir(cfg:TrainConfig, # the run about to start
-                    ) -> dict|None:   # the recorded config of the run being resumed, or None
+def check_output_dir(cfg:TrainConfig): # the run about to start
     "Refuse to start a fresh run in a folder holding another, or to resume one with keys that change what it trains."
     out = Path(cfg.output_dir)
     held = [name for name in _RUN_MARKERS if (out / name).exists()]   # not logs/: every process makes it as it starts
-    if not held: return None
-    if cfg.overwrite or not cfg.resume:
-        if cfg.overwrite: return None
+    if not held or cfg.overwrite: return
+    if not cfg.resume:
         raise FileExistsError(f"output_dir {str(out)!r} holds another run ({', '.join(held)}); pass resume='latest' (--resume latest) to continue it, "
                               "overwrite=True (--overwrite true) to replace it, or choose another output_dir.")
     recorded_path = out / "train_config.json"
-    if not recorded_path.is_file(): return None
+    if not recorded_path.is_file(): return
     recorded, now = json.loads(recorded_path.read_text()), cfg.to_dict()
     changed = {k: (recorded[k], now[k]) for k in now if k in recorded and k not in RESUMABLE_KEYS and recorded[k] != now[k]}
     if changed:
         raise ValueError(f"resuming the run in {str(out)!r} with " + "; ".join(f"{k}={new!r} (the run has {old!r})" for k, (old, new) in changed.items())
                          + ": these keys change what is trained. Resume with the run's values, or start a new run in another output_dir.")
-    return recorded
 
 def _remove_run(out:Path):
     "Delete the files of the run in `out` (asked for with overwrite)."
@@ -622,7 +619,7 @@ def _process_alive(pid:int) -> bool:
     "Whether a process with this id runs on this machine."
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
-    except PermissionError: return True
+    except PermissionError: pass   # alive, but another user's
     return True
 
 # %% ../nbs/03_train.ipynb #514c73ae
