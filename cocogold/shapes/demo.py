@@ -16,17 +16,15 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 from fastcore.script import CliError, call_parse
 from typing import Annotated
 from ..dataset import CocoGoldDataset, RefCocoDataset
-from .world import make_synthetic_coco, make_synthetic_refcoco, SHAPE_CATEGORIES
+from .world import SHAPE_CATEGORIES, make_heldout_shapes, make_synthetic_coco, make_synthetic_refcoco
 from ..masks import DEFAULT_TOLERANCE, extract_mask, save_figure
 from ..model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, default_device, encode_latents, widen_conv_in
 from ..testing import tiny_components
 from ..runs import atomic_write, checkpoint_step, latest_checkpoint, read_metrics, validation_curve
 from ..train import TrainConfig, train
-from ..utils import CheckedConfig
 from ..eval import ablate, evaluate, iou, show_examples, summarize
-from ..utils import markdown_table
+from ..utils import CheckedConfig, markdown_table
 from .phrases import MISS_COLUMNS, PHRASE_KINDS, phrase_report, phrase_table
-from .world import make_heldout_shapes
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'RECIPE', 'SIZE_BINS', 'shapes_pipeline', 'shapes_components', 'pretrain_vae', 'vae_mask_ceiling',
