@@ -17,7 +17,7 @@ from diffusers import AutoencoderKL, DDIMScheduler, DiffusionPipeline, UNet2DCon
 from diffusers.pipelines.marigold.marigold_image_processing import MarigoldImageProcessor
 from diffusers.utils import BaseOutput, logging
 from diffusers.utils.torch_utils import randn_tensor
-from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+from transformers import AutoTokenizer, CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 from .masks import DEFAULT_TOLERANCE, desaturate, ensemble_masks, extract_mask, to_rgb_tensor
 
 logger = logging.get_logger(__name__)
@@ -428,7 +428,7 @@ def _sd2_components(path_or_id, kw:dict, text_kw:dict) -> dict:
     return dict(unet=widen_conv_in(unet),
                 vae=AutoencoderKL.from_pretrained(path_or_id, subfolder="vae", **kw),
                 text_encoder=CLIPTextModel.from_pretrained(path_or_id, subfolder="text_encoder", **text_kw),
-                tokenizer=CLIPTokenizer.from_pretrained(path_or_id, subfolder="tokenizer"),
+                tokenizer=AutoTokenizer.from_pretrained(path_or_id, subfolder="tokenizer"),   # CLIP's BPE, or any tokenizer saved there
                 scheduler=DDIMScheduler.from_pretrained(path_or_id, subfolder="scheduler", timestep_spacing="trailing"))
 
 @patch(cls_method=True)

@@ -516,7 +516,8 @@ def _validate(run:TrainingRun) -> dict:
     result = evaluate(run.pipe, run.val_ds, n=min(cfg.validation_samples, len(run.val_ds)), num_inference_steps=1, seed=cfg.seed,
                       batch_size=cfg.micro_batch_size, progress=False)
     for m in trained: m.train()
-    save_figure(show_examples(result, run.val_ds), run.out / "validation" / f"step-{step:08d}.png", dpi=70)
+    if any(not r["absent"] for r in result.rows):   # a picture needs a sample whose class is there (a small validation may have none)
+        save_figure(show_examples(result, run.val_ds), run.out / "validation" / f"step-{step:08d}.png", dpi=70)
     return {"val/mIoU": result.overall["mIoU"], "val/cIoU": result.overall["cIoU"]}
 
 def log_step(run:TrainingRun, # the run, just after an optimizer step

@@ -16,21 +16,22 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 from fastcore.script import CliError, call_parse
 from typing import Annotated
 from ..dataset import CocoGoldDataset, RefCocoDataset
-from .world import SHAPE_CATEGORIES, make_heldout_shapes, make_synthetic_coco, make_synthetic_refcoco
+from .world import NEW_CATEGORIES, SHAPE_CATEGORIES, make_heldout_shapes, make_synthetic_coco, make_synthetic_refcoco
 from ..masks import DEFAULT_TOLERANCE, extract_mask, save_figure
 from ..model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, default_device, encode_latents, widen_conv_in
 from ..testing import tiny_components
 from ..runs import atomic_write, checkpoint_step, latest_checkpoint, read_metrics, validation_curve
 from ..train import TrainConfig, train
-from ..eval import ablate, evaluate, iou, show_examples, summarize
+from ..eval import ablate, evaluate, iou, referring_summary, show_examples, summarize
 from ..utils import CheckedConfig, markdown_table
-from .phrases import MISS_COLUMNS, PHRASE_KINDS, phrase_report, phrase_table
+from .phrases import MISS_COLUMNS, PHRASE_KINDS, class_name_variants, phrase_report, phrase_table, phrase_type
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'RECIPE', 'SIZE_BINS', 'shapes_pipeline', 'shapes_components', 'pretrain_vae', 'vae_mask_ceiling',
-           'ShapesRecipe', 'shapes_recipe', 'shapes_train_configs', 'make_shapes_data', 'search_inference_settings',
-           'train_shapes_model', 'finish_shapes_model', 'export_shapes_model', 'demo_dataset', 'phrase_datasets',
-           'machine', 'run_demo', 'demo_cli']
+__all__ = ['SHAPES_MODEL', 'RECIPE', 'SIZE_BINS', 'GLANCE_ROWS', 'shapes_pipeline', 'shapes_components', 'pretrain_vae',
+           'vae_mask_ceiling', 'ShapesRecipe', 'shapes_recipe', 'shapes_train_configs', 'make_shapes_data',
+           'search_inference_settings', 'train_shapes_model', 'finish_shapes_model', 'export_shapes_model',
+           'demo_dataset', 'phrase_datasets', 'never_segmented_dataset', 'glance_figures', 'glance_table',
+           'model_glance', 'machine', 'run_demo', 'demo_cli']
 
 # %% ../../nbs/12_shapes_demo.ipynb #0ed9e8d5
 SHAPES_MODEL = files("cocogold") / "shapes_model"
@@ -294,8 +295,72 @@ def phrase_datasets(folder,                 # where the pictures are written
     if n_heldout: sets["held-out generator"] = make_heldout_shapes(Path(folder) / "heldout", n_images=n_heldout, seed=seed)
     return {name: RefCocoDataset(root, "grefcoco", "unc", "val", size=None) for name, root in sets.items()}
 
+# %% ../../nbs/12_shapes_demo.ipynb #991c4e8b
+def never_segmented_dataset(folder,          # where the pictures are written
+                            n:int=100,       # pictures (0: none)
+                            seed:int=2024,   # their seed
+                           ) -> RefCocoDataset|None:
+    "Held-out generator pictures of the kinds no segmentation data shows (`NEW_CATEGORIES`), their class-name sentences only (absent ones included)."
+    if not n: return None
+    ds = RefCocoDataset(make_heldout_shapes(Path(folder) / "never", n_images=n, seed=seed, categories=NEW_CATEGORIES), "grefcoco", "unc", "val", size=None)
+    ds.samples = [s for s in ds.samples if phrase_type(s["sentence"], NEW_CATEGORIES)[0] == "class name"]
+    return ds
+
+GLANCE_ROWS = {   # figure -> (where: "demo", "never", "variants" or a phrase set; group of a phrase report or None; key)
+    "seen classes, demo pictures (mIoU)": ("demo", None, "mIoU"),
+    "seen classes, held-out generator (mIoU)": ("held-out generator", "class names", "mIoU"),
+    "classes never segmented, held-out generator (mIoU)": ("never", "class names", "mIoU"),
+    'seen classes as "a/the X", "Xs" (mIoU)': ("variants", None, "mIoU"),
+    "colour phrases (oIoU)": ("held-out generator", "colour", "oIoU"),
+    "size phrases (oIoU)": ("held-out generator", "size", "oIoU"),
+    "position phrases (oIoU)": ("held-out generator", "position", "oIoU"),
+    "all phrases (oIoU)": ("held-out generator", "phrases", "oIoU"),
+    "class-name baseline on those phrases (oIoU)": ("held-out generator", "phrases", "baseline_oIoU"),
+    "no-target phrases (N-acc)": ("held-out generator", "no-target phrases", "N_acc"),
+    "absent prompts answered empty": ("demo", None, "absent_empty_rate"),
+    "ms per mask": ("demo", None, "ms_per_mask"),
+}
+
+def glance_figures(result,                    # `evaluate` on `demo_dataset`
+                   phrases:dict[str, dict],   # `phrase_report` per phrase set (`phrase_datasets`)
+                   never:dict|None=None,      # `phrase_report` on `never_segmented_dataset`
+                   variants:dict|None=None,   # `referring_summary` on `class_name_variants` of the held-out generator
+                  ) -> dict[str, float]:      # `GLANCE_ROWS`' figures (nan where a set is missing)
+    "The at-a-glance figures of one model."
+    sets = {"demo": result.overall | dict(ms_per_mask=result.settings["seconds_per_sample"] * 1000), "never": never or {}, "variants": variants or {}} | phrases
+    def figure(where, group, key):
+        found = sets.get(where, {})
+        return float((found.get(group, {}) if group else found).get(key, float("nan")))
+    return {name: figure(*where) for name, where in GLANCE_ROWS.items()}
+
+def glance_table(figures:dict[str, dict[str, float]], # model name -> `glance_figures`
+                ) -> str:                             # markdown, one column per model
+    "Models side by side: IoUs to three places, rates as percentages, times in ms; a dash where a figure was not measured."
+    def show(row, v):
+        if v != v: return "–"
+        return f"{v:.0f}" if row == "ms per mask" else f"{v:.0%}" if "N-acc" in row or "empty" in row else f"{v:.3f}"
+    return markdown_table({row: {m: show(row, f.get(row, float("nan"))) for m, f in figures.items()} for row in GLANCE_ROWS}, "", list(figures))
+
+def _glance_extras(pipe:CocoGoldPipeline, folder, heldout:RefCocoDataset|None, n_heldout:int, **kw) -> tuple[dict|None, dict|None]:
+    "`phrase_report` on the never-segmented set, and `referring_summary` on the held-out generator's class-name variants."
+    never, variants = never_segmented_dataset(folder, n_heldout, kw["seed"]), class_name_variants(heldout) if heldout is not None else None
+    return (never and phrase_report(evaluate(pipe, never, n=None, **kw), never),
+            variants and referring_summary(evaluate(pipe, variants, n=None, **kw).rows))
+
+def model_glance(pipe:CocoGoldPipeline,   # a model to compare
+                 folder,                  # where the evaluation pictures are written
+                 n:int=200, seed:int=2024, size:int=128, n_heldout:int=100, ensemble_size:int=1, progress:bool=False,
+                ) -> dict[str, float]:    # `glance_figures`
+    "`glance_figures` of `pipe` on the demo's sets (the training generator's phrases left out)."
+    kw = dict(seed=seed, processing_resolution=None, ensemble_size=ensemble_size, progress=progress)
+    val = demo_dataset(Path(folder) / "demo", n, seed, size)
+    result = evaluate(pipe, val, n=min(n, len(val)), num_inference_steps=1, seen=SHAPE_CATEGORIES, **kw)
+    sets = phrase_datasets(folder, n_heldout, 0, seed)
+    phrases = {name: phrase_report(evaluate(pipe, d, n=None, **kw), d) for name, d in sets.items()}
+    return glance_figures(result, phrases, *_glance_extras(pipe, folder, sets.get("held-out generator"), n_heldout, **kw))
+
 # %% ../../nbs/12_shapes_demo.ipynb #358df0c9
-def _demo_report(result, by_steps:list, by_zoom:list, size:int, ensemble_size:int, phrases:dict|None=None) -> str:
+def _demo_report(result, by_steps:list, by_zoom:list, size:int, ensemble_size:int, phrases:dict|None=None, glance:dict|None=None) -> str:
     "report.md of a demo run: the headline, then tables by steps, zoom, object size and class."
     o, s = result.overall, result.settings
     ms = lambda r: f"{r['seconds_per_sample'] * 1000:.1f}"
@@ -306,6 +371,10 @@ def _demo_report(result, by_steps:list, by_zoom:list, size:int, ensemble_size:in
              f"- **mIoU {o['mIoU']:.3f}** at {s['num_inference_steps']} step(s); cIoU {o['cIoU']:.3f}",
              f"- absent prompts answered with an empty mask: {o['absent_empty_rate']:.0%}",
              f"- {s['seconds_per_sample'] * 1000:.1f} ms per mask on this machine"] + [f"- {line}" for line in _phrase_headline(phrases or {})] + [""]
+    if glance:
+        lines += ["## At a glance", "", "Seen classes: the five of the segmentation data; never segmented: the seven other kinds of the world, drawn by the held-out "
+                  "generator; phrases: the held-out generator's, beside the class-name baseline on the same references; ms per mask on this machine.", "",
+                  glance_table(glance), ""]
     if by_steps:
         lines += ["## Denoising steps", "", f"The first {by_steps[0]['n'] + by_steps[0]['n_absent']} samples, zoom off.", "",
                   markdown_table({r["num_inference_steps"]: {"mIoU": r["mIoU"], "ms per mask": ms(r)} for r in by_steps}, "steps", ["mIoU", "ms per mask"]), ""]
@@ -354,6 +423,7 @@ def run_demo(output_dir,                         # where report.md, results.json
              ensemble_size:int=1,                # flipped views per mask
              n_heldout:int=100,                  # pictures of the held-out generator (0: none)
              n_phrases:int=450,                  # pictures of the phrase root, one in nine of them evaluated (0: none)
+             compare:dict[str, CocoGoldPipeline]|None=None, # name -> a model reported beside this one in the at-a-glance table
              progress:bool=True,                 # progress bars
             ) -> dict:                           # the report's figures
     "Evaluate the shapes model on fresh synthetic sets — class names, phrases, the held-out generator; write report.md, results.json and examples.png into `output_dir`."
@@ -368,15 +438,19 @@ def run_demo(output_dir,                         # where report.md, results.json
         by_steps = ablate(pipe, val, "num_inference_steps", list(steps), n=min(n_steps, n), zoom=0, **kw) if len(steps) > 1 else []
         by_zoom = ablate(pipe, val, "zoom", [0], n=n, num_inference_steps=steps[0], ensemble_size=ensemble_size, **kw) + [row] if zoom else []
         save_figure(show_examples(result, val), out / "examples.png", dpi=90)
-        phrases = {name: phrase_report(evaluate(pipe, d, n=None, ensemble_size=ensemble_size, progress=progress, **kw), d)
-                   for name, d in phrase_datasets(tmp, n_heldout, n_phrases, seed).items()}
-    (out / "report.md").write_text(_demo_report(result, by_steps, by_zoom, size, ensemble_size, phrases))
+        sets = phrase_datasets(tmp, n_heldout, n_phrases, seed)
+        phrases = {name: phrase_report(evaluate(pipe, d, n=None, ensemble_size=ensemble_size, progress=progress, **kw), d) for name, d in sets.items()}
+        extras = _glance_extras(pipe, tmp, sets.get("held-out generator"), n_heldout, ensemble_size=ensemble_size, progress=progress, **kw)
+        glance = {"shipped model" if model is None else "this model": glance_figures(result, phrases, *extras)}
+        for name, other in (compare or {}).items():
+            glance[name] = model_glance(other, Path(tmp) / "compare", n, seed, size, n_heldout, ensemble_size, progress)
+    (out / "report.md").write_text(_demo_report(result, by_steps, by_zoom, size, ensemble_size, phrases, glance))
     o = result.overall
     summary = dict(mIoU=o["mIoU"], ensemble_size=ensemble_size, n_present=o["n"], absent_empty_rate=o["absent_empty_rate"],
                 ms_per_mask=result.settings["seconds_per_sample"] * 1000, by_steps={r["num_inference_steps"]: r["mIoU"] for r in by_steps},
                 by_size={k: dict(n=g["n"], mIoU=g["mIoU"]) for k, g in _by_size(result.rows, size).items()},
                 by_zoom={r["zoom"]: dict(mIoU=r["mIoU"], absent_empty_rate=r["absent_empty_rate"], ms_per_mask=r["seconds_per_sample"] * 1000) for r in by_zoom},
-                phrases=phrases)
+                phrases=phrases, glance=glance)
     record = summary | dict(n=n, size=size, seed=seed, num_inference_steps=list(steps), n_heldout=n_heldout, n_phrases=n_phrases, machine=machine())
     (out / "results.json").write_text(json.dumps(record, indent=1) + "\n")
     return summary
@@ -394,13 +468,17 @@ def demo_cli(output_dir:str="cocogold-demo",       # folder for report.md and ex
              train:bool=False,                     # rebuild the shapes model from scratch first (resumable)
              work_dir:str="cocogold-demo-train",   # working folder of --train
              export:bool=False,                    # with --train: copy the new model into the installed package
+             model:str=None,                       # a saved cocogold model folder to evaluate instead of the shipped one
+             compare:Annotated[list[str], "model folders reported beside it in the at-a-glance table", dict(nargs="*")]=None,
             ):
     "cocogold end to end on synthetic shapes, on a CPU: evaluate the shipped shapes model (or, with --train, rebuild it first) and write a report."
     for flag, value, least in (("--n", n, 1), ("--n-steps", n_steps, 1), ("--n-heldout", n_heldout, 0), ("--n-phrases", n_phrases, 0)):
         if value < least: raise CliError(f"cocogold-demo: error: {flag} {value}: expected at least {least}.")
     if not 1 <= ensemble_size <= len(MEMBER_FLIPS):
         raise CliError(f"cocogold-demo: error: --ensemble-size {ensemble_size}: the shapes model takes 1 to {len(MEMBER_FLIPS)} flipped views.")
-    model = None
+    if model and train: raise CliError("cocogold-demo: error: --model and --train: pass one; --train evaluates the model it trains.")
+    model = _load_model(model, "--model") if model else None
+    others = {_model_label(folder): _load_model(folder, "--compare") for folder in compare or []}
     if train:
         t0 = time.perf_counter()
         folder = train_shapes_model(work_dir)
@@ -408,8 +486,22 @@ def demo_cli(output_dir:str="cocogold-demo",       # folder for report.md and ex
         if export: print(f"exported to {export_shapes_model(folder)}")
         model = CocoGoldPipeline.from_pretrained(folder); model.set_progress_bar_config(disable=True)
     summary = run_demo(output_dir, model, n=n, num_inference_steps=tuple(num_inference_steps), n_steps=n_steps, seed=seed, ensemble_size=ensemble_size,
-                       n_heldout=n_heldout, n_phrases=n_phrases)
+                       n_heldout=n_heldout, n_phrases=n_phrases, compare=others)
     views = f", {ensemble_size} views" if ensemble_size > 1 else ""
     print(f"mIoU {summary['mIoU']:.3f} at {num_inference_steps[0]} step(s){views} | absent prompts empty {summary['absent_empty_rate']:.0%} | "
           f"{summary['ms_per_mask']:.1f} ms per mask | report: {Path(output_dir) / 'report.md'}")
     for line in _phrase_headline(summary["phrases"]): print(line)
+    print(glance_table(summary["glance"]))
+
+def _model_label(folder:str) -> str:
+    "A model's column heading: its folder's name, or the run folder's for a run's model/ folder."
+    path = Path(folder)
+    return path.parent.name if path.name == "model" and path.parent.name else path.name
+
+def _load_model(folder:str, flag:str) -> CocoGoldPipeline:
+    "A saved cocogold model for the demo; a missing folder is refused with the flag that named it."
+    if not (Path(folder) / "model_index.json").is_file():
+        raise CliError(f"cocogold-demo: error: {flag} {folder}: no saved cocogold model there (model_index.json); expected a folder written by save_pretrained or cocogold-train.")
+    pipe = CocoGoldPipeline.from_pretrained(folder)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe

@@ -6,7 +6,7 @@ Docs: https://cocogold.github.io/cocogold/shapes_phrases.html.md"""
 
 # %% ../../nbs/11_shapes_phrases.ipynb #eea4e978
 from __future__ import annotations
-import colorsys, json, math, re
+import colorsys, copy, json, math, re
 from collections import defaultdict
 from pathlib import Path
 import numpy as np, torch
@@ -18,12 +18,12 @@ from ..utils import markdown_table
 from ..masks import show_grid
 
 # %% auto #0
-__all__ = ['PHRASE_KINDS', 'PHRASE_COLUMNS', 'MISS_COLUMNS', 'phrase_type', 'class_baseline', 'miss_shares', 'phrase_report',
-           'phrase_table', 'show_phrases', 'found_by']
+__all__ = ['PHRASE_KINDS', 'PHRASE_COLUMNS', 'MISS_COLUMNS', 'phrase_type', 'class_baseline', 'class_name_variants',
+           'miss_shares', 'phrase_report', 'phrase_table', 'show_phrases', 'found_by']
 
 # %% ../../nbs/11_shapes_phrases.ipynb #b92de4be
 _COLOUR_WORDS = "|".join(REFERRING_COLORS)
-_PHRASE_PATTERNS = [("class name", r"(?P<shape>[a-z ]+)"), ("the class name", r"the (?P<shape>[a-z ]+)"),
+_PHRASE_PATTERNS = [("class name", r"(?P<shape>[a-z ]+)"), ("the class name", r"the (?P<shape>[a-z ]+)"), ("a class name", r"an? (?P<shape>[a-z ]+)"),
                     ("colour", rf"the (?:{_COLOUR_WORDS}) (?P<shape>[a-z ]+)"), ("size", r"the (?:big|small) (?P<shape>[a-z ]+)"),
                     ("position", r"the (?P<shape>[a-z ]+) (?:on the left|on the right|at the top|at the bottom)")]
 
@@ -53,6 +53,19 @@ def class_baseline(dataset:RefCocoDataset, # a split served whole (`size=None`)
     for a in dataset.image_anns[s["image_id"]]:
         if dataset.category_names[a["category_id"]] == shape: mask |= decode_segmentation(a["segmentation"], h, w)
     return torch.from_numpy(mask)[None]
+
+# %% ../../nbs/11_shapes_phrases.ipynb #361b0f3c
+def class_name_variants(dataset:RefCocoDataset, # a split whose class-name sentences refer to every shape of the class
+                       ) -> RefCocoDataset:     # a copy whose samples are those sentences reworded
+    "The class-name samples of `dataset` asked as \"a X\" and \"the X\" (one X in the picture) or \"Xs\" (several), with the same referents."
+    names, out = list(dataset.category_names.values()), copy.copy(dataset)
+    out.samples = []
+    for s in dataset.samples:
+        kind, shape = phrase_type(s["sentence"], names)
+        if kind != "class name" or s["ann_ids"] in ([], [-1]): continue
+        wordings = [f"{'an' if shape[0] in 'aeiou' else 'a'} {shape}", f"the {shape}"] if len(s["ann_ids"]) == 1 else [plural(shape)]
+        out.samples += [s | dict(sentence=w) for w in wordings]
+    return out
 
 # %% ../../nbs/11_shapes_phrases.ipynb #9b7b2ef1
 PHRASE_KINDS = ("colour", "size", "position")   # the phrases pooled in the report's "phrases" row
@@ -91,7 +104,7 @@ def phrase_report(result:EvalResult,       # `evaluate` on `dataset` (any n)
             groups[kind if named else "no-target phrases"].append(pair)
             if named: groups["phrases"].append(pair)
         else: groups[kind].append(pair)
-    order = ["class names", "absent class names", "the class name", *PHRASE_KINDS, "phrases", "no-target phrases", "several", "other"]
+    order = ["class names", "absent class names", "the class name", "a class name", *PHRASE_KINDS, "phrases", "no-target phrases", "several", "other"]
     report = {}
     for name in [g for g in order if g in groups]:
         rows, base_rows = (list(rows) for rows in zip(*groups[name]))

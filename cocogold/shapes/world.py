@@ -15,11 +15,13 @@ import pycocotools.mask as mask_utils
 from ..dataset import REFER_SPLITS
 
 # %% auto #0
-__all__ = ['SHAPE_CATEGORIES', 'REFERRING_COLORS', 'HELDOUT_SUPERSAMPLE', 'HELDOUT_BACKGROUNDS', 'make_synthetic_coco', 'plural',
-           'make_synthetic_refcoco', 'make_heldout_shapes']
+__all__ = ['SHAPE_CATEGORIES', 'NEW_CATEGORIES', 'WORLD_CATEGORIES', 'REFERRING_COLORS', 'HELDOUT_SUPERSAMPLE',
+           'HELDOUT_BACKGROUNDS', 'make_synthetic_coco', 'plural', 'make_synthetic_refcoco', 'make_heldout_shapes']
 
 # %% ../../nbs/10_shapes_world.ipynb #82e144fb
-SHAPE_CATEGORIES = ["circle", "square", "triangle", "star", "cross"]   # the classes of the synthetic pictures
+SHAPE_CATEGORIES = ["circle", "square", "triangle", "star", "cross"]   # the classes of the synthetic pictures (the shapes model segments these)
+NEW_CATEGORIES = ["heart", "hexagon", "crescent", "arrow", "diamond", "ring", "pentagon"]   # classes of the captioned world and the held-out generator, never segmented in training
+WORLD_CATEGORIES = SHAPE_CATEGORIES + NEW_CATEGORIES
 
 # %% ../../nbs/10_shapes_world.ipynb #8c1e732c
 def _shape_polygons(kind:str, cx:float, cy:float, r:float, rng) -> list[list[float]]:
@@ -416,7 +418,31 @@ def _heldout_outline(kind:str, r:float, rng) -> list[tuple[float, float]]:
     if kind == "cross":
         t, top, side = r * rng.uniform(0.18, 0.32), r * rng.uniform(0.65, 1.0), r * rng.uniform(0.75, 1.0)   # half bar width, arm lengths
         return [(-t, -top), (t, -top), (t, -t), (side, -t), (side, t), (t, t), (t, r), (-t, r), (-t, t), (-side, t), (-side, -t), (-t, -t)]
-    raise ValueError(f"unknown shape {kind!r}; expected one of {SHAPE_CATEGORIES}.")
+    if kind in ("hexagon", "pentagon"):             # corners a little off their regular places
+        k = 6 if kind == "hexagon" else 5
+        return [(r * math.cos(t), r * math.sin(t)) for t in 2 * math.pi * (np.arange(k) + rng.uniform(-0.04, 0.04, k)) / k]
+    if kind == "diamond":                            # a rhombus, taller than wide
+        half = r * rng.uniform(0.5, 0.68)
+        return [(0, -r), (half, rng.uniform(-0.1, 0.1) * r), (0, r), (-half, rng.uniform(-0.1, 0.1) * r)]
+    if kind == "heart":                              # a polar heart curve, pointing down
+        t = np.linspace(0, 2 * math.pi, 90, endpoint=False)
+        rho = np.sin(t) * np.sqrt(np.abs(np.cos(t))) / (np.sin(t) + 1.4) - 2 * np.sin(t) + 2
+        return [(r * 0.36 * p * math.cos(a), -r * (0.36 * p * math.sin(a) - 0.4)) for p, a in zip(rho, t)]
+    if kind == "arrow":                              # a tail and a triangular head, pointing right
+        tail, head, length = r * rng.uniform(0.3, 0.45), r * rng.uniform(0.55, 0.75), r * rng.uniform(0.4, 0.6)
+        return [(-r, -tail / 2), (r - length, -tail / 2), (r - length, -head), (r, 0), (r - length, head), (r - length, tail / 2), (-r, tail / 2)]
+    if kind == "ring":                               # an outer circle, then the inner one backwards: a slit joins them
+        t, inner = np.linspace(0, 2 * math.pi, 60), r * rng.uniform(0.55, 0.7)
+        return [(r * math.cos(a), r * math.sin(a)) for a in t] + [(inner * math.cos(a), inner * math.sin(a)) for a in t[::-1]]
+    if kind == "crescent":                           # the outer circle's arc outside a second, shifted circle, back along that circle
+        d, rho = r * rng.uniform(0.4, 0.55), r * rng.uniform(0.8, 0.92)
+        t = np.linspace(0, 2 * math.pi, 240, endpoint=False)
+        outer = [(r * math.cos(a), r * math.sin(a)) for a in t if math.hypot(r * math.cos(a) - d, r * math.sin(a)) > rho]
+        inner = [(d + rho * math.cos(a), rho * math.sin(a)) for a in t if math.hypot(d + rho * math.cos(a), rho * math.sin(a)) < r]
+        outer = sorted(outer, key=lambda p: math.atan2(p[1], p[0]) % (2 * math.pi))
+        inner = sorted(inner, key=lambda p: -(math.atan2(p[1], p[0] - d) % (2 * math.pi)))
+        return outer + inner
+    raise ValueError(f"unknown shape {kind!r}; expected one of {WORLD_CATEGORIES}.")
 
 def _heldout_colour(name:str|None, rng) -> np.ndarray:
     "An RGB fill in [0,1]: the named colour with hue, saturation and value jittered, or (None) any colour well away from white."
@@ -542,8 +568,8 @@ def make_heldout_shapes(root,                         # the refer root to write 
                         overwrite:bool=False,         # replace pictures already written (else refused)
                        ) -> Path:                     # `root`
     "Write held-out shapes pictures, drawn by code no training set uses, with class names and phrases as a gRefCOCO val split."
-    if unknown := [c for c in categories if c not in SHAPE_CATEGORIES]:
-        raise ValueError(f"categories {unknown} have no drawing; expected some of {SHAPE_CATEGORIES}.")
+    if unknown := [c for c in categories if c not in WORLD_CATEGORIES]:
+        raise ValueError(f"categories {unknown} have no drawing; expected some of {WORLD_CATEGORIES}.")
     root = Path(root)
     _refuse_existing(root / "grefcoco" / "instances.json", overwrite)
     img_dir = root / "images" / "mscoco" / "images" / "train2014"
