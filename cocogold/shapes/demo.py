@@ -469,7 +469,7 @@ def demo_cli(output_dir:str="cocogold-demo",       # folder for report.md and ex
              work_dir:str="cocogold-demo-train",   # working folder of --train
              export:bool=False,                    # with --train: copy the new model into the installed package
              model:str=None,                       # a saved cocogold model folder to evaluate instead of the shipped one
-             compare:Annotated[list[str], "model folders reported beside it in the at-a-glance table", dict(nargs="*")]=None,
+             compare:Annotated[str, "model folders reported beside it in the at-a-glance table", dict(nargs="*")]=None,
             ):
     "cocogold end to end on synthetic shapes, on a CPU: evaluate the shipped shapes model (or, with --train, rebuild it first) and write a report."
     for flag, value, least in (("--n", n, 1), ("--n-steps", n_steps, 1), ("--n-heldout", n_heldout, 0), ("--n-phrases", n_phrases, 0)):
