@@ -442,8 +442,8 @@ def run_demo(output_dir,                         # where report.md, results.json
         phrases = {name: phrase_report(evaluate(pipe, d, n=None, ensemble_size=ensemble_size, progress=progress, **kw), d) for name, d in sets.items()}
         extras = _glance_extras(pipe, tmp, sets.get("held-out generator"), n_heldout, ensemble_size=ensemble_size, progress=progress, **kw)
         glance = {"shipped model" if model is None else "this model": glance_figures(result, phrases, *extras)}
-        for name, other in (compare or {}).items():
-            glance[name] = model_glance(other, Path(tmp) / "compare", n, seed, size, n_heldout, ensemble_size, progress)
+        for k, (name, other) in enumerate((compare or {}).items()):   # each model's pictures in a folder of its own (the same seeds draw the same pictures)
+            glance[name] = model_glance(other, Path(tmp) / f"compare-{k}", n, seed, size, n_heldout, ensemble_size, progress)
     (out / "report.md").write_text(_demo_report(result, by_steps, by_zoom, size, ensemble_size, phrases, glance))
     o = result.overall
     summary = dict(mIoU=o["mIoU"], ensemble_size=ensemble_size, n_present=o["n"], absent_empty_rate=o["absent_empty_rate"],
