@@ -10,7 +10,7 @@ import colorsys, math
 import numpy as np
 import matplotlib.pyplot as plt
 from PIL import Image, ImageDraw
-from .world import NEW_CATEGORIES, SHAPE_CATEGORIES, WORLD_CATEGORIES, plural
+from .world import WORLD_CATEGORIES, plural
 
 # %% auto #0
 __all__ = ['WORLD_COLOURS', 'NUMBERS', 'WORLD_SUPERSAMPLE', 'world_colour', 'world_outline', 'draw_shape', 'world_background',

@@ -6,7 +6,7 @@ Docs: https://cocogold.github.io/cocogold/shapes_prior.html.md"""
 
 # %% ../../nbs/15_shapes_prior.ipynb #f3be1dd3
 from __future__ import annotations
-import json, math, time
+import time
 from pathlib import Path
 import numpy as np, torch
 import torch.nn.functional as F
