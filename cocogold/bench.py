@@ -1,4 +1,4 @@
-"""What every part of cocogold costs, measured next to what it is compared with, in one run: the dataset against bare JPEG decoding, mask extraction against a UNet step, the pipeline and the training loop against their networks, SD2's UNet in fp32 and bf16.
+"""What every part of cocogold costs, measured next to what it is compared with, in one run: the dataset against bare JPEG decoding, mask extraction against a UNet step, the pipeline, the shipped shapes model and the training loop against their networks, SD2's UNet in fp32 and bf16.
 
 Docs: https://cocogold.github.io/cocogold/bench.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://cocogold.github.io/cocogold/bench.html.md"""
 
 # %% ../nbs/07_bench.ipynb #f563ef7c
 from __future__ import annotations
-import dataclasses, os, shutil, time
+import contextlib, dataclasses, os, shutil, time
 from pathlib import Path
 import numpy as np, torch
 from diffusers import UNet2DConditionModel
@@ -17,7 +17,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from transformers import CLIPTextConfig, CLIPTextModel
 from .dataset import CocoGoldDataset
 from .shapes.world import SHAPE_CATEGORIES, make_synthetic_coco
-from .utils import markdown_table
+from .utils import machine, markdown_table
+from .eval import evaluate
 from .masks import extract_mask
 from .model import CocoGoldPipeline, sd2_scheduler, widen_conv_in
 from .testing import SD2_UNET_CONFIG, sd2_components, sd2_folder, tiny_pipeline, tiny_tokenizer
@@ -26,9 +27,10 @@ from .train import TrainConfig, base_pipeline, set_up, train
 
 # %% auto #0
 __all__ = ['SD2_BENCH_SETTINGS', 'SD2_BENCH_VARIANTS', 'DENSE_BF16_TFLOPS', 'SD2_TRAIN_SETTINGS', 'benchmark_dataset',
-           'benchmark_extract_mask', 'benchmark_overhead', 'bare_unet_step_s', 'benchmark_training_overhead',
-           'benchmark_sd2_unet', 'unet_train_flops', 'benchmark_training', 'benchmark_inference',
-           'benchmark_checkpoint', 'benchmark_all', 'bench_cli']
+           'benchmark_extract_mask', 'benchmark_overhead', 'network_timer', 'benchmark_shapes_model',
+           'bare_unet_step_s', 'benchmark_training_overhead', 'benchmark_sd2_unet', 'unet_train_flops',
+           'benchmark_training', 'benchmark_inference', 'benchmark_checkpoint', 'benchmark_all', 'shapes_table',
+           'bench_cli']
 
 # %% ../nbs/07_bench.ipynb #b8d854ca
 def _best_seconds(fn, repeats:int=3) -> float:
@@ -97,6 +99,62 @@ def benchmark_overhead(pipe:CocoGoldPipeline|None=None, # None: the tiny pipelin
         for h in handles: h.remove()
     total, networks = best
     return dict(total_s=total, networks_s=networks, outside_share=1 - networks / total)
+
+# %% ../nbs/07_bench.ipynb #433e5771
+@contextlib.contextmanager
+def network_timer(pipe:CocoGoldPipeline): # the pipeline whose networks are timed
+    "Within the block, a list whose one number is the seconds spent in `pipe`'s networks' forward passes (hooks on the UNet, the VAE's parts and the text encoder)."
+    spent = [0.0]
+    def pre(module, args): module._bench_t0 = time.perf_counter()
+    def post(module, args, out): spent[0] += time.perf_counter() - module._bench_t0
+    modules = [pipe.unet, pipe.vae.encoder, pipe.vae.decoder, pipe.vae.quant_conv, pipe.vae.post_quant_conv, pipe.text_encoder]
+    handles = [h for m in modules if m is not None for h in (m.register_forward_pre_hook(pre), m.register_forward_hook(post))]
+    try: yield spent
+    finally:
+        for h in handles: h.remove()
+
+def _timed_evaluation(pipe, val, n:int, seed:int, **kw) -> tuple[float, float]:
+    "ms per mask of `evaluate` at the model's resolution, and ms per mask inside the networks."
+    with network_timer(pipe) as spent:
+        r = evaluate(pipe, val, n=n, num_inference_steps=1, processing_resolution=None, seed=seed, keep_masks=False, progress=False, **kw)
+    return r.settings["seconds_per_sample"] * 1000, spent[0] / r.settings["n"] * 1000
+
+# %% ../nbs/07_bench.ipynb #14cd4155
+def _prompt_rows(pipe, picture, prompts:list[str], threads:int) -> list[dict]:
+    "ms per mask of `prompts` on one picture: in one call, and in a call per prompt."
+    def timed(fn):
+        with network_timer(pipe) as spent: seconds = _best_seconds(fn, 2)
+        return seconds / len(prompts) * 1000, spent[0] / 2 / len(prompts) * 1000
+    one = timed(lambda: pipe(picture, prompts, zoom=0))
+    each = timed(lambda: [pipe(picture, p, zoom=0) for p in prompts])
+    return [dict(setting=f"{len(prompts)} prompts of one picture, one call (zoom off)", ms_per_mask=one[0], networks_ms=one[1], threads=threads),
+            dict(setting=f"{len(prompts)} prompts of one picture, a call each (zoom off)", ms_per_mask=each[0], networks_ms=each[1], threads=threads)]
+
+def benchmark_shapes_model(n:int=40,       # demo pictures (`demo_dataset`)
+                           seed:int=2024,  # their seed
+                           levers:bool=True, # also each lever, one at a time
+                          ) -> list[dict]:   # setting, ms_per_mask, networks_ms, threads, and ratio to the demo's setting
+    "ms per mask of the shipped shapes model as `cocogold-demo` runs it, beside its networks' time, and the levers one at a time."
+    from cocogold.shapes.demo import demo_dataset, shapes_pipeline
+    pipe, threads = shapes_pipeline(), torch.get_num_threads()
+    with tempfile.TemporaryDirectory() as tmp:
+        val = demo_dataset(tmp, n, seed, 128)
+        _timed_evaluation(pipe, val, min(8, n), seed)                                          # warm-up
+        row = lambda setting, t, **kw: dict(setting=setting, ms_per_mask=t[0], networks_ms=t[1], threads=kw.get("threads", threads))
+        rows = [row("as cocogold-demo runs it (zoom 2, 8 pictures a call)", _timed_evaluation(pipe, val, n, seed))]
+        if levers:
+            torch.set_num_threads(1)
+            try: rows.append(row("one torch thread", _timed_evaluation(pipe, val, n, seed), threads=1))
+            finally: torch.set_num_threads(threads)
+            rows += [row(f"zoom {z}", _timed_evaluation(pipe, val, n, seed, zoom=z)) for z in (0, 1)]
+            with torch.inference_mode(): rows.append(row("torch.inference_mode", _timed_evaluation(pipe, val, n, seed)))
+            for m in (pipe.vae, pipe.unet): m.to(memory_format=torch.channels_last)
+            try: rows.append(row("networks in channels-last format", _timed_evaluation(pipe, val, n, seed)))
+            finally:
+                for m in (pipe.vae, pipe.unet): m.to(memory_format=torch.contiguous_format)
+            rows += _prompt_rows(pipe, (val[0]["image"] + 1) / 2, SHAPE_CATEGORIES, threads)
+    for r in rows: r["ratio"] = r["ms_per_mask"] / rows[0]["ms_per_mask"]
+    return rows
 
 # %% ../nbs/07_bench.ipynb #e4416452
 def bare_unet_step_s(unet,               # the UNet to time (trained in place)
@@ -298,13 +356,29 @@ def benchmark_all(coco_root=None, split:str="val", n:int=100, size:int=512, cuda
             rows.append({"figure": f"SD2 inference, {r['setting']}", "ours": f"{r['ms_per_mask']:.3g} ms per mask", "baseline": "50-step DDIM", "ratio": r["speedup"]})
     return rows
 
+def shapes_table(rows:list[dict]) -> str: # `benchmark_shapes_model`'s
+    "The shapes model's rows as a markdown table: ms per mask, the networks' share of it, and the ratio to the demo's setting."
+    return markdown_table({r["setting"]: {"ms per mask": f"{r['ms_per_mask']:.0f}", "in its networks": f"{r['networks_ms']:.0f}",
+                                          "overhead": f"{r['ms_per_mask'] / r['networks_ms']:.2f}×", "threads": r["threads"], "÷ the demo's": f"{r['ratio']:.2f}"}
+                           for r in rows}, "setting", ["ms per mask", "in its networks", "overhead", "threads", "÷ the demo's"])
+
 @call_parse
 def bench_cli(coco_root:str=None, # a COCO root for the real-photo dataset figure (default: the repository's fixture, when run from a clone)
               split:str="val",    # its split
               n:int=100,          # samples of the dataset figures
               size:int=512,       # picture size of the dataset, mask and pipeline figures
+              shapes_only:bool=False, # only the shipped shapes model's table
+              output:str=None,    # also save every row and the machine as JSON here
              ):
-    "Print every cocogold performance figure beside its baseline, as ratios from one run."
-    fixture = Path("fixtures/coco-panoptic-sample")
-    rows = benchmark_all(coco_root or (fixture if fixture.is_dir() else None), split, n, size)
-    print(markdown_table({r["figure"]: r for r in rows}, "figure", ["ours", "baseline", "ratio"]))
+    "Print cocogold's performance figures beside their baselines, as ratios from one run: the shipped shapes model first."
+    shapes = benchmark_shapes_model()
+    print("The shipped shapes model as cocogold-demo runs it, and each lever (40 fresh 128-px pictures):\n")
+    print(shapes_table(shapes))
+    rows = []
+    if not shapes_only:
+        fixture = Path("fixtures/coco-panoptic-sample")
+        rows = benchmark_all(coco_root or (fixture if fixture.is_dir() else None), split, n, size)
+        print("\n" + markdown_table({r["figure"]: r for r in rows}, "figure", ["ours", "baseline", "ratio"]))
+    if output:
+        Path(output).write_text(json.dumps(dict(shapes_model=shapes, figures=rows, size=size, n=n, machine=machine()), indent=1) + "\n")
+        print(f"\nwrote {output}")

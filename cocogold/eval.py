@@ -19,12 +19,14 @@ from tqdm.auto import tqdm
 from .dataset import CocoGoldDataset, DEFAULT_CATEGORIES, RefCocoDataset, UnreadableImageError, exact_sample
 from .masks import save_figure, show_grid
 from .inference import load_pipeline
+from .card import add_evaluation
 from .utils import markdown_table
 
 # %% auto #0
-__all__ = ['REFERRING_THRESHOLDS', 'ABLATABLE', 'as_mask', 'mask_counts', 'iou', 'mean_iou', 'cumulative_iou', 'precision_recall',
-           'empty_rate', 'summarize', 'referring_summary', 'referring_metrics', 'EvalResult', 'training_image_ids',
-           'image_files', 'merge_image_files', 'evaluate', 'ablate', 'plot_ablation', 'show_examples', 'eval_cli']
+__all__ = ['REFERRING_THRESHOLDS', 'ABLATABLE', 'PREDICTION_FILL', 'TRUTH_OUTLINE', 'as_mask', 'mask_counts', 'iou', 'mean_iou',
+           'cumulative_iou', 'precision_recall', 'empty_rate', 'summarize', 'referring_summary', 'referring_metrics',
+           'EvalResult', 'training_image_ids', 'image_files', 'merge_image_files', 'evaluate', 'ablate',
+           'plot_ablation', 'show_examples', 'eval_cli', 'card_metrics']
 
 # %% ../nbs/05_eval.ipynb #66ec70e0
 def as_mask(mask,            # a bool mask as a tensor, a numpy array or a PIL image ("1" or "L": nonzero is mask); 0/1 (or 0/255) values also do
@@ -113,6 +115,8 @@ def referring_summary(rows:list[dict],                 # per-sample counts: inte
                       thresholds=REFERRING_THRESHOLDS, # the IoUs of the P@X columns
                      ) -> dict:                        # n, n_no_target, oIoU, mIoU, P@X..., gIoU, cIoU, N_acc, T_acc
     "LAVT's oIoU, mIoU and P@X over the targeted rows, and ReLA's gIoU, cIoU, N-acc and T-acc over all rows."
+    if bad := [t for t in thresholds if not 0 < t <= 1]:
+        raise ValueError(f"thresholds {bad} are not IoUs; expected values in (0, 1], e.g. 0.5 for P@0.5 (LAVT's P@50 is thresholds=[0.5]).")
     targeted, no_target = [r for r in rows if r["gt_area"] > 0], [r for r in rows if r["gt_area"] == 0]
     score = lambda r: _ratio(r["intersection"], r["union"])
     total = lambda rs, key: sum(r[key] for r in rs)
@@ -267,6 +271,7 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
              seed:int=0,                  # chooses the samples and seeds the start noise
              keep_masks:bool=True,        # keep predicted masks (for `show_examples`)
              progress:bool=True,          # progress bars
+             desc:str="evaluating",       # the progress bar's label
             ) -> EvalResult:
     "Run `pipeline` on `n` seeded samples of `dataset` and measure IoU, per sample and in summary; samples whose photo cannot be read are listed in `skipped`, never replaced."
     n = len(dataset) if n is None else n
@@ -288,7 +293,7 @@ def evaluate(pipeline,                    # a `CocoGoldPipeline`
     for i in indices: by_prompt[(samples[i]["prompt"], tuple(samples[i]["image"].shape[-2:]))].append(i)
     pipeline.set_progress_bar_config(disable=True)
     rows, masks, seconds = {}, {}, 0.0
-    bar = tqdm(total=len(indices), desc="evaluating", disable=None if progress else True, leave=False)
+    bar = tqdm(total=len(indices), desc=desc, disable=None if progress else True, leave=False)
     for (prompt, _), group in by_prompt.items():
         for start in range(0, len(group), batch_size):
             chunk = group[start:start + batch_size]
@@ -341,23 +346,31 @@ def plot_ablation(rows:list[dict]): # `ablate`'s rows
     return fig
 
 # %% ../nbs/05_eval.ipynb #6589e605
+PREDICTION_FILL = dict(color="white", alpha=0.65)   # the predicted mask in `show_examples`: white, the key colour no picture pixel keeps
+TRUTH_OUTLINE = "black"                              # the true mask's outline (on a white halo)
+
 def show_examples(result:EvalResult,            # an `evaluate` result with its masks
                   dataset,                      # the dataset it evaluated
                   classes:list[str]|None=None,  # the classes to show; None: all
                   size:float=2.0):              # inches per panel
-    "Best, median and worst sample per class (rows), predicted mask over the image; returns the figure."
+    "Best, median and worst sample per class (rows): the predicted mask as a white fill, the true mask as an outline, IoU in each title; returns the figure."
     if not result.masks: raise ValueError("result has no masks; run evaluate(..., keep_masks=True).")
     by_class = defaultdict(list)
     for k, r in enumerate(result.rows):
         if not r["absent"] and k in result.masks: by_class[r["class"]].append(k)
-    images, masks, titles = [], [], []
+    images, masks, truths, titles = [], [], [], []
     for c in classes or sorted(by_class):
         ranked = sorted(by_class.get(c, []), key=lambda k: -result.rows[k]["iou"])
         if not ranked: continue
         for label, k in zip(("best", "median", "worst"), (ranked[0], ranked[len(ranked) // 2], ranked[-1])):
-            images.append(dataset[result.rows[k]["index"]]["image"]); masks.append(result.masks[k])
-            titles.append(f"{c} {label}: {result.rows[k]['iou']:.2f}")
-    return show_grid(images, masks, titles, ncols=3, size=size)
+            sample = dataset[result.rows[k]["index"]]
+            images.append(sample["image"]); masks.append(result.masks[k]); truths.append(sample["mask"])
+            titles.append(f"{c}, {label}: IoU {result.rows[k]['iou']:.2f}")
+    fig = show_grid(images, masks, titles, ncols=3, size=size, truths=truths, truth_color=TRUTH_OUTLINE, **PREDICTION_FILL)
+    fig.suptitle("white fill: the predicted mask · outline: the true mask", fontsize=9)
+    fig.tight_layout()
+    return fig
+
 
 # %% ../nbs/05_eval.ipynb #29dd59df
 @call_parse
@@ -379,9 +392,12 @@ def eval_cli(model:str,                        # Hub id or local folder of a coc
              absent_prob:float=0.0,            # share of prompts naming an absent class
              seed:int=0,                       # chooses the samples and seeds the start noise
              output_dir:str="eval",            # where results and pictures go
+             card:bool=False,                  # also add the results to the model folder's card (README.md): model-index and a table
             ):
     "Evaluate a cocogold model on a COCO-format dataset; write results, a summary and pictures."
     if n is not None and n < 1: raise CliError(f"cocogold-eval: error: --n {n}: expected at least 1 sample (leave it out for the default).")
+    if card and not (Path(model) / "README.md").is_file():
+        raise CliError(f"cocogold-eval: error: --card: {model} is not a model folder with a card (README.md); cards are in the folders `train` saves.")
     try:
         if dataset: ds = RefCocoDataset(root, dataset, split_by, split, size=None, images_dir=images_dir, seed=seed)
         else: ds = CocoGoldDataset(root, split, annotations, categories=categories, size=size, absent_prob=absent_prob, seed=seed)
@@ -400,4 +416,16 @@ def eval_cli(model:str,                        # Hub id or local folder of a coc
         (out / "ablation.json").write_text(json.dumps(rows, indent=1))
         save_figure(plot_ablation(rows), out / "ablation.png", dpi=80)
     print(result._repr_markdown_())
+    if card:
+        name = f"{'RefCOCO-family ' + dataset if dataset else 'COCO'} ({split_by if dataset else Path(root).name})"
+        add_evaluation(model, card_metrics(result), dataset or "coco", name, split)
+        print(f"added to the model card: {Path(model) / 'README.md'}")
     print(f"wrote {out}")
+
+def card_metrics(result:EvalResult) -> dict[str, float]:
+    "The figures a model card records of an evaluation: the RefCOCO family's for referring expressions, mIoU, cIoU and absent prompts answered empty for class names."
+    if result.settings.get("referring"):
+        r = result.referring()
+        return {k: r[k] for k in ("oIoU", "mIoU", "P@0.5", "gIoU", "cIoU", "N_acc") if r.get(k) == r.get(k)}
+    o = result.overall
+    return {k: v for k, v in (("mIoU", o["mIoU"]), ("cIoU", o["cIoU"]), ("absent prompts empty", o["absent_empty_rate"])) if v == v}

@@ -138,22 +138,31 @@ def to_numpy_mask(mask, # a tensor or array [H,W], [1,H,W] or [1,1,H,W], or a PI
     return mask.astype(bool)
 
 # %% ../nbs/01_masks.ipynb #7525e390
+def _checked_mask(mask, img:np.ndarray, name:str) -> np.ndarray:
+    "`mask` as an [H,W] bool array of the image's size."
+    m = to_numpy_mask(mask)
+    if m.shape != img.shape[:2]: raise ValueError(f"{name} shape {list(m.shape)} does not match image size {list(img.shape[:2])}.")
+    return m
+
 def show_overlay(image,              # any form `to_rgb_tensor` takes (float tensors in [-1,1])
                  mask=None,          # bool [H,W]/[1,H,W] tensor, array or PIL `L` image; None shows the image only
                  color=(1.0, 0.25, 0.25), # overlay colour, RGB in [0,1] or a name in `KEY_COLORS`
                  alpha:float=0.55,   # overlay opacity
                  title:str|None=None, # a title above the picture
-                 ax=None):           # matplotlib axes to draw into; a new figure when None
-    "Draw `image` with `mask` as a translucent colour on top; returns the axes."
+                 ax=None,            # matplotlib axes to draw into; a new figure when None
+                 truth=None,         # a reference mask (any form `mask` takes), drawn as an outline; None: none
+                 truth_color="black", # the outline's colour (a matplotlib colour), drawn over a white halo
+                ):
+    "Draw `image` with `mask` as a translucent colour on top and `truth` as an outline; returns the axes."
     img = to_numpy_image(image)
     if mask is not None:
-        m = to_numpy_mask(mask)
-        if m.shape != img.shape[:2]:
-            raise ValueError(f"mask shape {list(m.shape)} does not match image size {list(img.shape[:2])}.")
+        m = _checked_mask(mask, img, "mask")
         rgb = (key_color(color).numpy() + 1) / 2
         img = np.where(m[..., None], (1 - alpha) * img + alpha * rgb, img)
     if ax is None: _, ax = plt.subplots(figsize=(3, 3))
     ax.imshow(img.clip(0, 1))
+    if truth is not None and (t := _checked_mask(truth, img, "truth")).any():
+        for width, colour in ((3.0, "white"), (1.4, truth_color)): ax.contour(t.astype(float), levels=[0.5], colors=[colour], linewidths=width)
     ax.set_axis_off()
     if title: ax.set_title(title, fontsize=9)
     return ax
@@ -163,16 +172,17 @@ def show_grid(images,          # a list of images (any form `show_overlay` takes
               titles=None,     # a list of titles, or None
               ncols:int=4,     # panels per row
               size:float=2.6,  # inches per panel
-              **kwargs):       # passed to `show_overlay` (color, alpha)
-    "Draw images with their masks in a grid; returns the figure."
+              truths=None,     # a list of reference masks (or Nones) drawn as outlines, or None
+              **kwargs):       # passed to `show_overlay` (color, alpha, truth_color)
+    "Draw images with their masks (and reference outlines) in a grid; returns the figure."
     n = len(images)
-    masks, titles = masks if masks is not None else [None] * n, titles if titles is not None else [None] * n
-    if not (len(masks) == len(titles) == n):
-        raise ValueError(f"images, masks and titles must have the same length, got {n}, {len(masks)}, {len(titles)}.")
+    masks, titles, truths = (v if v is not None else [None] * n for v in (masks, titles, truths))
+    if not (len(masks) == len(titles) == len(truths) == n):
+        raise ValueError(f"images, masks, titles and truths must have the same length, got {n}, {len(masks)}, {len(titles)}, {len(truths)}.")
     ncols = max(1, min(ncols, n)); nrows = (n + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for ax in axes.flat[n:]: ax.set_axis_off()
-    for ax, img, m, t in zip(axes.flat, images, masks, titles): show_overlay(img, m, title=t, ax=ax, **kwargs)
+    for ax, img, m, t, r in zip(axes.flat, images, masks, titles, truths): show_overlay(img, m, title=t, ax=ax, truth=r, **kwargs)
     fig.tight_layout()
     return fig
 

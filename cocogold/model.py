@@ -16,8 +16,10 @@ from packaging.version import Version
 from diffusers import AutoencoderKL, DDIMScheduler, DiffusionPipeline, UNet2DConditionModel
 from diffusers.pipelines.marigold.marigold_image_processing import MarigoldImageProcessor
 from diffusers.utils import BaseOutput, logging
+from diffusers.utils import logging as diffusers_logging
 from diffusers.utils.torch_utils import randn_tensor
 from transformers import AutoTokenizer, CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+from transformers.utils import logging as transformers_logging
 from .masks import DEFAULT_TOLERANCE, desaturate, ensemble_masks, extract_mask, to_rgb_tensor
 
 logger = logging.get_logger(__name__)
@@ -272,7 +274,7 @@ def __call__(self:CocoGoldPipeline,
              ensemble_size:int=1,               # predictions per query, combined by `ensemble_masks` (single-step models: flipped views, ≤ 4)
              processing_resolution:int|None=None, # long side the model sees; 0 keeps the input size; None: config (768)
              match_input_resolution:bool=True,  # resize outputs back to the input size
-             batch_size:int=1,                  # queries × members per UNet batch
+             batch_size:int=8,                  # queries × members per network batch: several prompts go through together
              generator:torch.Generator|list[torch.Generator]|None=None, # seeds the start latents
              latents:torch.Tensor|None=None,    # [Q*E,4,h,w] start latents instead of drawn ones
              output_type:str="np",              # "np" or "pt"
@@ -345,27 +347,38 @@ def _check_zoom(self:CocoGoldPipeline, zoom_context:float, match_input_resolutio
     if zoom_context < 1: raise ValueError(f"zoom_context={zoom_context} must be at least 1.")
     if not match_input_resolution: raise ValueError("zoom needs match_input_resolution=True: its windows are cut from the input image.")
 
+def _magnified(image:torch.Tensor, window:tuple[int, int, int], side:int) -> torch.Tensor: # [3,H,W] in [0,1] -> [3,side,side]
+    "The `window` (top, left, window side) of `image`, resized to `side` × `side` as the pipeline's preprocessing resizes."
+    top, left, s = window
+    return MarigoldImageProcessor.resize_antialias(image[None, :, top:top + s, left:left + s].float(), (side, side), "bilinear", is_aa=True)[0]
+
+def _shrunk(t:torch.Tensor, side:int) -> torch.Tensor: # [C,S,S] -> float [C,side,side]
+    "An output of a magnified window resized back to the window's side (bilinearly, as `match_input_resolution` does)."
+    return F.interpolate(t[None].float(), size=(side, side), mode="bilinear", align_corners=False)[0]
+
 @patch
 def _zoom_refine(self:CocoGoldPipeline, pixels, prompt_embeds, mask, prediction, uncertainty, rounds:int, context:float,
                  resolution:int, call:dict):
-    "Step 9 of `__call__`: re-segment each found mask's window, `rounds` times."
+    "Step 9 of `__call__`: re-segment each found mask's window, `rounds` times; a round's windows of one prompt go through the model in one call."
     P, (H, W) = prompt_embeds.shape[0], mask.shape[-2:]
     full = resolution or math.ceil(max(H, W) / self.vae_scale_factor) * self.vae_scale_factor   # the first pass's scale
     mask, prediction = mask.clone(), prediction.clone()
     uncertainty = None if uncertainty is None else uncertainty.clone()
-    def run(q, image, res):   # one query, one image; outputs at that image's size, prediction in [0,1]
-        return self(image, prompt_embeds=prompt_embeds[q % P:q % P + 1], processing_resolution=res, zoom=0, output_type="pt", **call)
-    for q in range(mask.shape[0]):
-        image = pixels[q // P].to(mask.device)
-        for _ in range(rounds):
-            window = zoom_window(mask[q, 0], context)
-            if window is None: break
-            top, left, side = window
-            o = run(q, image[:, top:top + side, left:left + side], full)
-            inside = (slice(None), slice(top, top + side), slice(left, left + side))
-            mask[q], prediction[q] = False, image.to(prediction.dtype)
-            mask[q][inside], prediction[q][inside] = o.mask[0], o.prediction[0]
-            if uncertainty is not None: uncertainty[q] = 0; uncertainty[q][inside] = o.uncertainty[0]
+    pending = range(mask.shape[0])
+    for _ in range(rounds):
+        windows = {q: w for q in pending if (w := zoom_window(mask[q, 0], context)) is not None}
+        for p in range(P):
+            queries = [q for q in windows if q % P == p]
+            if not queries: continue
+            crops = [_magnified(pixels[q // P].to(mask.device), windows[q], full) for q in queries]                          # N × [3,full,full]
+            o = self(crops, prompt_embeds=prompt_embeds[p:p + 1], processing_resolution=full, zoom=0, output_type="pt", **call)
+            for k, q in enumerate(queries):
+                top, left, side = windows[q]
+                inside = (slice(None), slice(top, top + side), slice(left, left + side))
+                mask[q], prediction[q] = False, pixels[q // P].to(prediction)
+                mask[q][inside], prediction[q][inside] = _shrunk(o.mask[k], side) > 0.5, _shrunk(o.prediction[k], side).clamp(0, 1)
+                if uncertainty is not None: uncertainty[q] = 0; uncertainty[q][inside] = _shrunk(o.uncertainty[k], side)
+        pending = list(windows)
     return mask, prediction, uncertainty
 
 # %% ../nbs/02_model.ipynb #021e5501
@@ -393,12 +406,18 @@ def _check_model_source(model):
                                 f"{PUBLISHED_CHECKPOINT!r}.")
 
 @contextlib.contextmanager
-def _quiet_loading():
-    "Silence the loaders' warnings that say nothing to a cocogold user: Marigold's extra config keys, the Hub client's deprecations."
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*are not expected by.*")
-        warnings.filterwarnings("ignore", message=".*local_dir_use_symlinks.*")
-        yield
+def _quiet_loading(local:bool=False): # loading from a folder on this machine: no progress bars either
+    "Silence the loaders' warnings that say nothing to a cocogold user (Marigold's extra config keys, the Hub client's deprecations) and, for a local folder, their progress bars."
+    bars = [(m.is_progress_bar_enabled(), m) for m in (diffusers_logging, transformers_logging)] if local else []
+    for _, m in bars: m.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*are not expected by.*")
+            warnings.filterwarnings("ignore", message=".*local_dir_use_symlinks.*")
+            yield
+    finally:
+        for was_enabled, m in bars:
+            if was_enabled: m.enable_progress_bar()
 
 def _missing_parts(folder:Path) -> list[str]:
     "What a diffusers model folder lacks: model_index.json, or the component folders it names."
@@ -442,7 +461,7 @@ def from_stable_diffusion(cls:CocoGoldPipeline,
     _check_model_source(path_or_id)
     kw, text_kw = _dtype_kwargs(dtype, torch_dtype), _dtype_kwargs(dtype, torch_dtype, library="transformers")
     try:
-        with _quiet_loading(): parts = _sd2_components(path_or_id, kw, text_kw)
+        with _quiet_loading(local=Path(str(path_or_id)).is_dir()): parts = _sd2_components(path_or_id, kw, text_kw)
     except OSError as e: raise OSError(_load_error(path_or_id, e)) from e
     except ValueError as e:
         if "in_channels" in str(e): raise
@@ -460,6 +479,7 @@ def from_pretrained(cls:CocoGoldPipeline,
     kwargs |= _dtype_kwargs(kwargs.pop("dtype", None), kwargs.pop("torch_dtype", None))
     _check_model_source(pretrained_model_name_or_path)
     try:
-        with _quiet_loading(): return DiffusionPipeline.from_pretrained.__func__(cls, pretrained_model_name_or_path, **kwargs)
+        with _quiet_loading(local=Path(str(pretrained_model_name_or_path)).is_dir()):
+            return DiffusionPipeline.from_pretrained.__func__(cls, pretrained_model_name_or_path, **kwargs)
     except (OSError, ValueError) as e:
         raise OSError(_load_error(pretrained_model_name_or_path, e)) from e

@@ -6,14 +6,20 @@ Docs: https://cocogold.github.io/cocogold/runs.html.md"""
 
 # %% ../nbs/03b_runs.ipynb #e9b024fc
 from __future__ import annotations
-import contextlib, json, os, shutil, signal, threading, warnings
+import contextlib, json, os, shutil, signal, threading, time, warnings
 from pathlib import Path
 import numpy as np, torch
+from accelerate import Accelerator
 from accelerate.tracking import GeneralTracker
+from diffusers.training_utils import EMAModel
+from tqdm.auto import tqdm
+from .objectives import lr_factor
 
 # %% auto #0
-__all__ = ['staging_path', 'publish', 'atomic_write', 'checkpoint_folders', 'latest_checkpoint', 'checkpoint_step',
-           'save_checkpoint', 'load_checkpoint', 'StopRequest', 'JSONLTracker', 'read_metrics', 'validation_curve']
+__all__ = ['FIT_RESUMABLE', 'staging_path', 'publish', 'atomic_write', 'checkpoint_folders', 'latest_checkpoint',
+           'checkpoint_step', 'save_checkpoint', 'load_checkpoint', 'StopRequest', 'JSONLTracker', 'read_metrics',
+           'validation_curve', 'check_run_folder', 'remove_run', 'RunLock', 'load_readable_checkpoint',
+           'TrainingStopped', 'fit']
 
 # %% ../nbs/03b_runs.ipynb #882052b7
 def staging_path(path, # the file or folder to write
@@ -147,3 +153,171 @@ def validation_curve(metrics:list[dict], # `read_metrics` of a run
     "The validation points of a run's logged steps, with the training minutes (sum of `step_s`) they took."
     minutes = np.cumsum([m["step_s"] for m in metrics]) / 60
     return [dict(step=m["step"], minutes=round(float(t), 2), mIoU=round(m["val/mIoU"], 4)) for m, t in zip(metrics, minutes) if "val/mIoU" in m]
+
+# %% ../nbs/03b_runs.ipynb #a9d0c40a
+def check_run_folder(folder,                     # the run's folder
+                     config:dict,                # the run about to start, as recorded in `record`
+                     resume:bool,                # continue the run found there
+                     overwrite:bool,             # replace the run found there (the caller removes its files)
+                     resumable=(),               # keys a continued run may change (more steps, periods, ...)
+                     record:str="run_config.json", # the file the run's config is recorded in
+                     markers=("run_config.json", "checkpoints", "model"), # files only a run writes: another run was here
+                     flags:tuple[str, str]=("resume=True", "overwrite=True"), # how a caller says resume and overwrite, for the message
+                    ):
+    "Refuse to start a fresh run in a folder holding another, or to continue one with keys that change what it trains."
+    out = Path(folder)
+    held = [name for name in markers if (out / name).exists()]
+    if not held or overwrite: return
+    if not resume:
+        raise FileExistsError(f"{str(out)!r} holds another run ({', '.join(held)}); pass {flags[0]} to continue it, "
+                              f"{flags[1]} to replace it, or choose another folder.")
+    if not (out / record).is_file(): return
+    recorded = json.loads((out / record).read_text())
+    changed = {k: (recorded[k], v) for k, v in config.items() if k in recorded and k not in resumable and recorded[k] != v}
+    if changed:
+        raise ValueError(f"resuming the run in {str(out)!r} with " + "; ".join(f"{k}={new!r} (the run has {old!r})" for k, (old, new) in changed.items())
+                         + ": these keys change what is trained. Resume with the run's values, or start a new run in another folder.")
+
+def remove_run(folder, names): # the run's folder, and the names of its files and folders to delete
+    "Delete a run's files (asked for with overwrite)."
+    for name in names:
+        path = Path(folder) / name
+        if path.is_dir(): shutil.rmtree(path)
+        elif path.exists(): path.unlink()
+
+# %% ../nbs/03b_runs.ipynb #4e34d723
+class RunLock:
+    "`with RunLock(folder):` holds folder/run.lock (this process's pid), created exclusively: a second run on the folder is refused."
+    def __init__(self, folder, active:bool=True): self.path, self.active = Path(folder) / "run.lock", active   # active: this process takes the lock
+    def __enter__(self):
+        if not self.active: return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                holder = self.path.read_text().strip() or "?"
+                if holder.isdigit() and not _process_alive(int(holder)): self.path.unlink(missing_ok=True); continue   # left by a process that died
+                raise FileExistsError(f"{str(self.path.parent)!r} is in use by another training run (process {holder}, {str(self.path)!r}); "
+                                      "wait for it to end, or delete the lock file if that process is gone.") from None
+            with os.fdopen(fd, "w") as f: f.write(str(os.getpid()))
+            return self
+        raise FileExistsError(f"could not take the lock {str(self.path)!r}; another run took it first.")
+    def __exit__(self, *exc):
+        if self.active: self.path.unlink(missing_ok=True)
+
+def _process_alive(pid:int) -> bool:
+    "Whether a process with this id runs on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass   # alive, but another user's
+    return True
+
+# %% ../nbs/03b_runs.ipynb #7a568636
+def load_readable_checkpoint(accelerator,          # the run's `Accelerator`, its objects prepared and registered
+                             candidates:list[Path], # checkpoints to try, newest first
+                             noise_rng:torch.Generator, # restored in place
+                            ) -> tuple[Path, dict]: # the checkpoint loaded, and the loop's position
+    "The first of `candidates` that loads: a damaged one is named in a warning and the one before it tried."
+    for k, checkpoint in enumerate(candidates):
+        try: return checkpoint, load_checkpoint(accelerator, checkpoint, noise_rng)
+        except Exception as e:   # a truncated or corrupt file: torch, safetensors and accelerate raise many kinds
+            problem = f"checkpoint {str(checkpoint)!r} cannot be read ({type(e).__name__}: {str(e)[:200]})"
+            if k + 1 == len(candidates): raise RuntimeError(f"{problem}, and no earlier checkpoint can be; start a new run (overwrite=True).") from e
+            warnings.warn(f"{problem}; resuming from the one before it, {str(candidates[k + 1])!r}.")
+
+# %% ../nbs/03b_runs.ipynb #bb113a77
+class TrainingStopped(RuntimeError):
+    "A signal stopped `fit` after it saved a checkpoint; the same call again resumes from it."
+    def __init__(self, signal:str, step:int, checkpoint:Path):
+        super().__init__(f"stopped by {signal} at step {step}; checkpoint {str(checkpoint)!r} saved. Run the same call again to resume.")
+        self.signal, self.step, self.checkpoint = signal, step, checkpoint
+
+FIT_RESUMABLE = ("steps", "checkpoint_every", "checkpoints_keep", "log_every", "progress", "desc")   # what a resumed `fit` may change
+_FIT_FILES = ("run_config.json", "checkpoints", "logs")   # what overwrite removes
+
+def _fit_setup(folder:Path, modules:dict, lr:float, weight_decay:float, warmup_steps:int, steps:int, lr_final_ratio:float, ema_decay, seed:int):
+    "The accelerator, the prepared modules, AdamW over their trainable parameters, the schedule and the EMA (or None)."
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    names, params = list(modules), [p for m in modules.values() for p in m.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, warmup_steps, max(steps, warmup_steps + 1), lr_final_ratio))
+    *prepared, optimizer = accelerator.prepare(*modules.values(), optimizer)
+    accelerator.register_for_checkpointing(schedule)
+    ema = EMAModel(params, decay=ema_decay) if ema_decay else None
+    if ema is not None: accelerator.register_for_checkpointing(ema)
+    return accelerator, dict(zip(names, prepared)), optimizer, schedule, ema
+
+# %% ../nbs/03b_runs.ipynb #f4bdc7e1
+def fit(folder,                         # the run's folder: checkpoints/, logs/metrics.jsonl, run_config.json (resumable)
+        modules:dict,                   # name -> torch module; every parameter that requires a gradient trains
+        loss_fn,                        # (modules, rng) -> loss, or (loss, {name: scalar}); draws its batch from the numpy Generator `rng`
+        steps:int,                      # optimizer steps
+        config:dict|None=None,          # what defines the run (data, sizes, seeds), recorded; a resume with other values is refused
+        lr:float=1e-3,                  # AdamW's peak learning rate
+        weight_decay:float=0.0,         # AdamW's decoupled weight decay
+        warmup_steps:int=0,             # linear warm-up
+        lr_final_ratio:float=0.1,       # exponential decay to this share of `lr` at the last step
+        max_grad_norm:float|None=1.0,   # gradient clipping (None: none)
+        ema_decay:float|None=None,      # keep an EMA of the weights (e.g. 0.999); the modules returned hold it
+        checkpoint_every:int=500,       # steps between checkpoints
+        checkpoints_keep:int=2,         # checkpoints kept
+        log_every:int=100,              # steps between lines of logs/metrics.jsonl
+        seed:int=0,                     # step s of process p draws from np.random.default_rng([seed, s, p])
+        resume:bool=True,               # continue the run in `folder` (False: refuse a folder that holds one)
+        overwrite:bool=False,           # replace the run in `folder`
+        progress:bool=True,             # a progress bar
+        desc:str="training",            # its label
+       ) -> dict:                       # name -> the trained module (unwrapped, in eval mode)
+    "Train `modules` for `steps` steps of `loss_fn` on accelerate, with `train`'s checkpoints, guarded folder and logs."
+    folder = Path(folder)
+    for key, value, least in (("steps", steps, 1), ("checkpoint_every", checkpoint_every, 1), ("log_every", log_every, 1), ("lr", lr, 1e-30)):
+        if value < least: raise ValueError(f"{key}={value}; expected a positive number.")
+    run_config = dict(config or {}) | dict(steps=steps, lr=lr, weight_decay=weight_decay, warmup_steps=warmup_steps, lr_final_ratio=lr_final_ratio,
+                                           max_grad_norm=max_grad_norm, ema_decay=ema_decay, seed=seed)
+    main = os.environ.get("RANK", "0") == "0"
+    if main: check_run_folder(folder, run_config, resume, overwrite, FIT_RESUMABLE, markers=("run_config.json", "checkpoints"))
+    with RunLock(folder, active=main):
+        if overwrite and main: remove_run(folder, _FIT_FILES)
+        return _fit(folder, modules, loss_fn, steps, run_config, max_grad_norm, checkpoint_every, checkpoints_keep, log_every, progress, desc)
+
+# %% ../nbs/03b_runs.ipynb #03a0792c
+def _fit(folder:Path, modules:dict, loss_fn, steps:int, run_config:dict, max_grad_norm, checkpoint_every:int, checkpoints_keep:int,
+         log_every:int, progress:bool, desc:str) -> dict:
+    "`fit`'s loop, inside its folder's lock."
+    c = run_config
+    accelerator, prepared, optimizer, schedule, ema = _fit_setup(folder, modules, c["lr"], c["weight_decay"], c["warmup_steps"], steps, c["lr_final_ratio"],
+                                                                 c["ema_decay"], c["seed"])
+    noise_rng, state = torch.Generator().manual_seed(c["seed"]), dict(step=0, epoch=0, batches_in_epoch=0)
+    if checkpoints := list(reversed(checkpoint_folders(folder))):
+        _, state = load_readable_checkpoint(accelerator, checkpoints, noise_rng)
+    if accelerator.is_main_process:
+        folder.mkdir(parents=True, exist_ok=True); (folder / "run_config.json").write_text(json.dumps(run_config, indent=1, default=str))
+    tracker = JSONLTracker("fit", folder / "logs") if accelerator.is_main_process else None
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    for m in prepared.values(): m.train()
+    bar = tqdm(total=steps, initial=state["step"], desc=desc, disable=None if progress and accelerator.is_main_process else True)
+    totals, t0 = {}, time.perf_counter()
+    with StopRequest() as stop:
+        while state["step"] < steps and stop.signal is None:
+            out = loss_fn(prepared, np.random.default_rng([c["seed"], state["step"], accelerator.process_index]))
+            loss, extra = out if isinstance(out, tuple) else (out, {})
+            if not torch.isfinite(loss): raise FloatingPointError(f"the loss is {loss.item()} at step {state['step'] + 1} of {str(folder)!r}; "
+                                                                  "lower lr, or resume from the last checkpoint.")
+            accelerator.backward(loss)
+            if max_grad_norm: accelerator.clip_grad_norm_(params, max_grad_norm)
+            optimizer.step(); schedule.step(); optimizer.zero_grad()
+            if ema is not None: ema.step(params)
+            state["step"] += 1
+            for k, v in (dict(loss=loss) | extra).items(): totals[k] = totals.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
+            bar.update(1); bar.set_postfix(loss=f"{loss.item():.4f}")
+            if state["step"] % log_every == 0 or state["step"] == steps:
+                n = log_every if state["step"] % log_every == 0 else state["step"] % log_every
+                if tracker: tracker.log({k: v / n for k, v in totals.items()} | dict(lr=schedule.get_last_lr()[0], step_s=(time.perf_counter() - t0) / n), step=state["step"])
+                totals, t0 = {}, time.perf_counter()
+            if state["step"] % checkpoint_every == 0 or state["step"] == steps or stop.signal:
+                saved = save_checkpoint(accelerator, folder, state, noise_rng, checkpoints_keep)
+    bar.close()
+    if stop.signal: raise TrainingStopped(stop.signal, state["step"], saved)
+    trained = {name: accelerator.unwrap_model(m) for name, m in prepared.items()}
+    if ema is not None: ema.copy_to([p for m in trained.values() for p in m.parameters() if p.requires_grad])
+    return {name: m.eval() for name, m in trained.items()}

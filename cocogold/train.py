@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np, torch
 from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
-from diffusers import DDPMScheduler
+from diffusers import DDIMScheduler, DDPMScheduler
 from diffusers.training_utils import EMAModel
 from fastcore.basics import patch
 from fastcore.docments import docments
@@ -29,14 +29,17 @@ from .eval import evaluate, image_files, merge_image_files, show_examples
 from .masks import save_figure
 from .model import CocoGoldPipeline, encode_latents
 from .testing import tiny_pipeline
-from .utils import CheckedConfig
+from .utils import CheckedConfig, machine
+from .card import check_hub_access, model_card, push_model
+import matplotlib.pyplot as plt
 from .objectives import diffusion_loss, lr_factor, mask_to_latent, single_step_loss
-from .runs import JSONLTracker, StopRequest, atomic_write, checkpoint_folders, checkpoint_step, latest_checkpoint, load_checkpoint, save_checkpoint
+from .runs import (JSONLTracker, RunLock, StopRequest, atomic_write, check_run_folder, checkpoint_folders, checkpoint_step, latest_checkpoint,
+                           load_readable_checkpoint, remove_run, save_checkpoint)
 
 # %% auto #0
 __all__ = ['RESUMABLE_KEYS', 'TrainConfig', 'LatentCache', 'MixedDataset', 'referring_eval_image_ids', 'dataset_image_ids',
            'base_pipeline', 'training_datasets', 'TrainingRun', 'set_up', 'resume', 'encode_batch', 'batch_loss',
-           'optimize', 'log_step', 'save_final_model', 'check_output_dir', 'RunLock', 'train', 'train_cli']
+           'optimize', 'log_step', 'write_training_card', 'save_final_model', 'check_output_dir', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #27671be8
 @dataclass
@@ -70,8 +73,7 @@ class TrainConfig(CheckedConfig):
     pixel_loss_weight:float = 0.0          # single_step only: weight of a pixel-space loss through the frozen VAE decoder
     mask_pixel_weight:float = 4.0          # extra weight of mask pixels in that pixel loss
     mask_latent_weight:float = 0.0         # extra weight of latent cells the mask touches in the latent loss (both objectives)
-    rescale_betas_zero_snr:bool = False    # the training scheduler's zero-terminal-SNR rescaling
-    timestep_spacing:Literal["trailing", "leading", "linspace"] = "trailing" # the training scheduler's spacing
+    rescale_betas_zero_snr:bool = False    # zero-terminal-SNR noise schedule (Lin et al. 2024), trained on and saved with the model
     train_text_encoder:Literal["no", "full", "lora"] = "no" # fine-tune the text encoder too: all of it, or LoRA adapters (merged when saved)
     text_encoder_lr:float|None = None      # its learning rate; None: lr
     text_encoder_lora_rank:int = 8         # with train_text_encoder="lora": the adapters' rank
@@ -111,6 +113,10 @@ class TrainConfig(CheckedConfig):
     trackers:list[str] = field(default_factory=lambda: ["tensorboard"])  # "tensorboard", "wandb", "jsonl", or []
     resume:str|None = None                 # "latest" or a checkpoint folder
     overwrite:bool = False                 # replace the run already in output_dir (its checkpoints and model are deleted)
+    # sharing
+    license:str|None = None                # the model card's license; None: the base model's (SD2's openrail++), apache-2.0 from random weights
+    push_to_hub:bool = False               # upload the final model folder to the Hugging Face Hub (checked before the first step)
+    hub_model_id:str|None = None           # the repository, "user/name"; None: the output_dir's name under your account
 
 # %% ../nbs/03_train.ipynb #7e54a518
 _POSITIVE_KEYS = ("size", "max_steps", "effective_batch_size", "micro_batch_size", "checkpoint_every", "checkpoints_keep",
@@ -339,20 +345,28 @@ class TrainingRun:
     def out(self) -> Path: return Path(self.cfg.output_dir)
 
 # %% ../nbs/03_train.ipynb #cea477ba
-def _accelerator(cfg:TrainConfig) -> Accelerator:
-    "The run's `Accelerator`, accumulating gradients up to the effective batch over all processes."
+def _accelerator_options(cfg:TrainConfig) -> dict:
+    "The `Accelerator`'s arguments for a run: the CPU when asked (or for several CPU processes), mixed precision, trackers, the seeded sampler."
     out = Path(cfg.output_dir)
     trackers = [JSONLTracker("cocogold", out / "logs") if t == "jsonl" else t for t in cfg.trackers]
     several_cpu_processes = int(os.environ.get("WORLD_SIZE", 1)) > 1 and not torch.cuda.is_available()  # torchrun on CPUs: gloo
-    accelerator = Accelerator(cpu=cfg.cpu or several_cpu_processes, mixed_precision=cfg.mixed_precision, log_with=trackers or None,
-                              project_config=ProjectConfiguration(project_dir=str(out), logging_dir=str(out / "logs")),
-                              dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=cfg.seed))
+    return dict(cpu=cfg.cpu or several_cpu_processes, mixed_precision=cfg.mixed_precision, log_with=trackers or None,
+                project_config=ProjectConfiguration(project_dir=str(out), logging_dir=str(out / "logs")),
+                dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=cfg.seed))
+
+def _use_tf32(cfg:TrainConfig):
+    "TF32 matrix products on CUDA as `allow_tf32` says (on a CPU there are none)."
+    if torch.cuda.is_available(): torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = cfg.allow_tf32
+
+def _accelerator(cfg:TrainConfig) -> Accelerator:
+    "The run's `Accelerator`, accumulating gradients up to the effective batch over all processes."
+    accelerator = Accelerator(**_accelerator_options(cfg))
     per_step = cfg.micro_batch_size * accelerator.num_processes
     if cfg.effective_batch_size % per_step:
         raise ValueError(f"effective_batch_size={cfg.effective_batch_size} is not a multiple of micro_batch_size × processes = {per_step}.")
     accelerator.gradient_accumulation_steps = cfg.effective_batch_size // per_step
     set_seed(cfg.seed)
-    if cfg.allow_tf32 and torch.cuda.is_available(): torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    _use_tf32(cfg)
     return accelerator
 
 def _training_data(cfg:TrainConfig, accelerator, vae, finished:bool):
@@ -412,8 +426,7 @@ def set_up(cfg:TrainConfig, # the run's settings
     unet = (_lora_unet(pipe.unet, cfg.lora_rank) if cfg.lora_rank else pipe.unet).to(accelerator.device).train()
     if cfg.compile_unet: unet = torch.compile(unet)
     text_encoder = _trainable_text_encoder(pipe.text_encoder, cfg) if cfg.train_text_encoder != "no" else None
-    noise_scheduler = DDPMScheduler.from_config(pipe.scheduler.config, rescale_betas_zero_snr=cfg.rescale_betas_zero_snr,
-                                                timestep_spacing=cfg.timestep_spacing)
+    noise_scheduler = DDPMScheduler.from_config(pipe.scheduler.config, rescale_betas_zero_snr=cfg.rescale_betas_zero_snr)
     groups = [dict(params=[p for p in unet.parameters() if p.requires_grad], lr=cfg.lr)]
     if text_encoder is not None: groups.append(dict(params=[p for p in text_encoder.parameters() if p.requires_grad], lr=cfg.text_encoder_lr or cfg.lr))
     optimizer = optimizer_class(groups, lr=cfg.lr, **optimizer_options)
@@ -437,21 +450,12 @@ def _with_base_images(cfg:TrainConfig, image_ids:set, files:dict) -> tuple[set, 
     return image_ids | set(record["image_ids"]), merge_image_files({i: list(fs) for i, fs in files.items()}, record.get("image_files", {}))
 
 # %% ../nbs/03_train.ipynb #1124c47f
-def _load_readable_checkpoint(run:TrainingRun) -> tuple[Path, dict]:
-    "The newest checkpoint that loads, and the loop's position: with resume='latest' a damaged one is named and the one before it tried."
-    candidates = list(reversed(checkpoint_folders(run.out))) if run.cfg.resume == "latest" else [run.start]
-    for k, checkpoint in enumerate(candidates):
-        try: return checkpoint, load_checkpoint(run.accelerator, checkpoint, run.noise_rng)
-        except Exception as e:   # a truncated or corrupt file: torch, safetensors and accelerate raise many kinds
-            problem = f"checkpoint {str(checkpoint)!r} cannot be read ({type(e).__name__}: {str(e)[:200]})"
-            if k + 1 == len(candidates): raise RuntimeError(f"{problem}, and no earlier checkpoint can be; start a new run (overwrite=True).") from e
-            warnings.warn(f"{problem}; resuming from the one before it, {str(candidates[k + 1])!r}.")
-
 def resume(run:TrainingRun): # a run just set up
     "Step 2: continue from `run.start` (if any), record the config, start the trackers."
     cfg, accelerator = run.cfg, run.accelerator
     if run.start is not None:
-        run.start, run.state = _load_readable_checkpoint(run)
+        candidates = list(reversed(checkpoint_folders(run.out))) if cfg.resume == "latest" else [run.start]   # 'latest': an unreadable one falls back
+        run.start, run.state = load_readable_checkpoint(accelerator, candidates, run.noise_rng)
         accelerator.print(f"Resumed from {run.start} at step {run.state['step']}.")
     if accelerator.is_main_process:
         run.out.mkdir(parents=True, exist_ok=True)
@@ -507,7 +511,7 @@ def optimize(run:TrainingRun,     # the run
     run.optimizer.step(); run.optimizer.zero_grad()
 
 def _validate(run:TrainingRun) -> dict:
-    "Validation mIoU (1-step inference) and a picture grid saved under output_dir/validation."
+    "Validation mIoU, cIoU and the share of absent prompts answered empty (1-step inference), and a picture grid saved under output_dir/validation."
     trained = [run.unet] + ([run.text_encoder] if run.text_encoder is not None else [])
     for m in trained: m.eval()
     run.pipe.unet = run.accelerator.unwrap_model(run.unet)   # a peft model with LoRA: the pipeline calls it as it would the UNet
@@ -518,7 +522,8 @@ def _validate(run:TrainingRun) -> dict:
     for m in trained: m.train()
     if any(not r["absent"] for r in result.rows):   # a picture needs a sample whose class is there (a small validation may have none)
         save_figure(show_examples(result, run.val_ds), run.out / "validation" / f"step-{step:08d}.png", dpi=70)
-    return {"val/mIoU": result.overall["mIoU"], "val/cIoU": result.overall["cIoU"]}
+    absent = {"val/absent_empty": result.overall["absent_empty_rate"]} if result.overall["n_absent"] else {}   # prompts naming an absent class
+    return {"val/mIoU": result.overall["mIoU"], "val/cIoU": result.overall["cIoU"]} | absent
 
 def log_step(run:TrainingRun, # the run, just after an optimizer step
              bar,             # the progress bar
@@ -531,9 +536,12 @@ def log_step(run:TrainingRun, # the run, just after an optimizer step
     step_loss = accelerator.gather(torch.stack(run.losses).mean()[None]).mean().item(); run.losses = []
     now = time.perf_counter()
     logs = {"loss": step_loss, "lr": run.schedule.get_last_lr()[0], "step_s": now - run.last_time}; run.last_time = now
+    run.state["train_seconds"] = run.state.get("train_seconds", 0.0) + logs["step_s"]   # kept in checkpoints: the model card's training time
     bar.update(1); bar.set_postfix(loss=f"{step_loss:.4f}", lr=f"{logs['lr']:.2e}")
     if run.state["step"] % run.cfg.validate_every == 0 and run.val_ds is not None:
-        if accelerator.is_main_process: logs |= _validate(run)
+        if accelerator.is_main_process:
+            logs |= _validate(run)
+            run.state.setdefault("validation", []).append(dict(step=run.state["step"], mIoU=logs["val/mIoU"]))   # the card's validation curve
         accelerator.wait_for_everyone()
     accelerator.log(logs, step=run.state["step"])
     return logs
@@ -547,6 +555,33 @@ def _final_text_encoder(run:TrainingRun):
         text_encoder = text_encoder.merge_and_unload()
     return text_encoder.eval()
 
+def _card_classes(cfg:TrainConfig) -> list[str]:
+    "The class names a run's prompts came from: its categories, the seed's fourteen by default, none listed for every class of the data."
+    return DEFAULT_CATEGORIES if cfg.categories is None else list(cfg.categories)
+
+def write_training_card(run:TrainingRun, # a finished run
+                        folder,          # the model folder being written
+                       ):
+    "The model's card (`cocogold.card.model_card`), with the validation curve and the last validation's examples beside it."
+    folder, pictures = Path(folder), {}
+    if curve := run.state.get("validation"):
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.plot([p["step"] for p in curve], [p["mIoU"] for p in curve], marker="o")
+        ax.set_xlabel("optimizer step"); ax.set_ylabel("validation mIoU"); ax.grid(alpha=0.3); fig.tight_layout()
+        save_figure(fig, folder / "validation_curve.png", dpi=90); pictures["validation mIoU during training"] = "validation_curve.png"
+    if shots := sorted((run.out / "validation").glob("step-*.png")):
+        shutil.copy(shots[-1], folder / "validation_examples.png"); pictures[f"validation examples at step {int(shots[-1].stem.split('-')[1])}"] = "validation_examples.png"
+    model_card(run.cfg.to_dict(), _card_classes(run.cfg), steps=run.state["step"], minutes=run.state.get("train_seconds", 0.0) / 60,
+               hardware=machine(), pictures=pictures).save(folder / "README.md")
+
+def _push(final:Path, cfg:TrainConfig):
+    "Upload the final model to the Hub; a failed upload keeps the local model and says how to try again."
+    repo = cfg.hub_model_id or check_hub_access(None, Path(cfg.output_dir).name)
+    try: print(f"pushed to the Hub: {push_model(final, repo)}")
+    except Exception as e:
+        warnings.warn(f"the upload to {repo!r} failed ({type(e).__name__}: {str(e)[:200]}); the model is saved in {str(final)!r}. "
+                      f"Try again with `huggingface-cli upload {repo} {final}`.")
+
 def save_final_model(run:TrainingRun, # a finished run
                     ) -> Path:
     "Step 6: the trained (EMA) UNet in the complete pipeline, saved to output_dir/model by the main process."
@@ -558,12 +593,14 @@ def save_final_model(run:TrainingRun, # a finished run
             trained.save_pretrained(run.out / "unet_lora")
             trained = trained.merge_and_unload()
         run.pipe.unet = trained
+        run.pipe.scheduler = DDIMScheduler.from_config(run.pipe.scheduler.config, rescale_betas_zero_snr=run.cfg.rescale_betas_zero_snr)   # the schedule it trained on
         if run.text_encoder is not None: run.pipe.text_encoder = _final_text_encoder(run)
         if run.frozen_dtype != torch.float32: run.pipe.vae.to(dtype=torch.float32); run.pipe.text_encoder.to(dtype=torch.float32)
         with atomic_write(final) as staged:
             run.pipe.save_pretrained(staged)
             (staged / "training_images.json").write_text(json.dumps(dict(image_ids=sorted(run.image_ids), config=run.cfg.to_dict(),
                                                                          image_files={str(i): run.image_files[i] for i in sorted(run.image_files)})))
+            write_training_card(run, staged)
     accelerator.wait_for_everyone()
     return final
 
@@ -575,53 +612,10 @@ _RUN_MARKERS = ("train_config.json", "checkpoints", "model")   # written by the 
 _RUN_FILES = _RUN_MARKERS + ("logs", "validation", "unet_lora", "text_encoder_lora")   # what overwrite removes
 
 def check_output_dir(cfg:TrainConfig): # the run about to start
-    "Refuse to start a fresh run in a folder holding another, or to resume one with keys that change what it trains."
-    out = Path(cfg.output_dir)
-    held = [name for name in _RUN_MARKERS if (out / name).exists()]   # not logs/: every process makes it as it starts
-    if not held or cfg.overwrite: return
-    if not cfg.resume:
-        raise FileExistsError(f"output_dir {str(out)!r} holds another run ({', '.join(held)}); pass resume='latest' (--resume latest) to continue it, "
-                              "overwrite=True (--overwrite true) to replace it, or choose another output_dir.")
-    recorded_path = out / "train_config.json"
-    if not recorded_path.is_file(): return
-    recorded, now = json.loads(recorded_path.read_text()), cfg.to_dict()
-    changed = {k: (recorded[k], now[k]) for k in now if k in recorded and k not in RESUMABLE_KEYS and recorded[k] != now[k]}
-    if changed:
-        raise ValueError(f"resuming the run in {str(out)!r} with " + "; ".join(f"{k}={new!r} (the run has {old!r})" for k, (old, new) in changed.items())
-                         + ": these keys change what is trained. Resume with the run's values, or start a new run in another output_dir.")
+    "Refuse to start a fresh run in a folder holding another, or to resume one with keys that change what it trains (`check_run_folder`)."
+    check_run_folder(cfg.output_dir, cfg.to_dict(), bool(cfg.resume), cfg.overwrite, RESUMABLE_KEYS, record="train_config.json", markers=_RUN_MARKERS,
+                     flags=("resume='latest' (--resume latest)", "overwrite=True (--overwrite true)"))
 
-def _remove_run(out:Path):
-    "Delete the files of the run in `out` (asked for with overwrite)."
-    for name in _RUN_FILES:
-        path = out / name
-        if path.is_dir(): shutil.rmtree(path)
-        elif path.exists(): path.unlink()
-
-class RunLock:
-    "`with RunLock(folder):` holds folder/run.lock (this process's pid), created exclusively: a second run on the folder is refused."
-    def __init__(self, folder, active:bool=True): self.path, self.active = Path(folder) / "run.lock", active   # active: this process takes the lock
-    def __enter__(self):
-        if not self.active: return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(2):
-            try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                holder = self.path.read_text().strip() or "?"
-                if holder.isdigit() and not _process_alive(int(holder)): self.path.unlink(missing_ok=True); continue   # left by a process that died
-                raise FileExistsError(f"output_dir {str(self.path.parent)!r} is in use by another training run (process {holder}, {str(self.path)!r}); "
-                                      "wait for it to end, or delete the lock file if that process is gone.") from None
-            with os.fdopen(fd, "w") as f: f.write(str(os.getpid()))
-            return self
-        raise FileExistsError(f"could not take the lock {str(self.path)!r}; another run took it first.")
-    def __exit__(self, *exc):
-        if self.active: self.path.unlink(missing_ok=True)
-
-def _process_alive(pid:int) -> bool:
-    "Whether a process with this id runs on this machine."
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: pass   # alive, but another user's
-    return True
 
 # %% ../nbs/03_train.ipynb #514c73ae
 def train(cfg:TrainConfig, # the run's settings
@@ -629,9 +623,10 @@ def train(cfg:TrainConfig, # the run's settings
     "Fine-tune a cocogold pipeline with `cfg`."
     cfg.check_paths()
     main = os.environ.get("RANK", "0") == "0"   # under accelerate launch / torchrun, the first process guards the folder
+    if cfg.push_to_hub and main: check_hub_access(cfg.hub_model_id, Path(cfg.output_dir).name)   # offline, no token: stop now, not after training
     if main: check_output_dir(cfg)              # (the others would see its files appear; if it refuses, the launcher stops them all)
     with RunLock(cfg.output_dir, active=main):
-        if cfg.overwrite and main: _remove_run(Path(cfg.output_dir))
+        if cfg.overwrite and main: remove_run(cfg.output_dir, _RUN_FILES)
         return _train(cfg)
 
 def _train(cfg:TrainConfig) -> Path:
@@ -664,6 +659,7 @@ def _train(cfg:TrainConfig) -> Path:
         return latest_checkpoint(run.out)
     final = save_final_model(run)
     run.accelerator.end_training()
+    if cfg.push_to_hub and run.accelerator.is_main_process: _push(final, cfg)
     return final
 
 # %% ../nbs/03_train.ipynb #add5a420
@@ -676,5 +672,8 @@ def train_cli(argv:list[str]|None=None): # the command line's arguments; None: s
     except (FileExistsError, ValueError) as e: sys.exit(f"cocogold-train: error: {e}")
     try: print(f"done: {train(cfg)}")
     except FileExistsError as e: sys.exit(f"cocogold-train: error: {e}")   # the run folder holds another run, or another run holds it
+    except RuntimeError as e:
+        if str(e).startswith("push_to_hub:"): sys.exit(f"cocogold-train: error: {e}")   # checked before the first step
+        raise
 
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: train_cli()

@@ -16,7 +16,7 @@ from jsonargparse import ActionConfigFile, ArgumentParser
 from tabulate import tabulate
 
 # %% auto #0
-__all__ = ['CONFIGS', 'shipped_configs', 'config_path', 'CheckedConfig', 'markdown_table']
+__all__ = ['CONFIGS', 'shipped_configs', 'config_path', 'CheckedConfig', 'markdown_table', 'machine']
 
 # %% ../nbs/09_utils.ipynb #b42385d2
 CONFIGS = files("cocogold") / "configs"   # the example configs shipped in the package
@@ -138,3 +138,10 @@ def markdown_table(named:dict[str, dict], # row label -> summary (or any dict of
     cell = lambda v: f"{v:.3f}" if isinstance(v, float) else v
     columns = list(columns) if columns is not None else list(next(iter(named.values()), {}))
     return tabulate([[k] + [cell(s[c]) for c in columns] for k, s in named.items()], headers=[first, *columns], tablefmt="github", disable_numparse=True)
+
+def machine() -> dict:
+    "What a timing was measured on: the processor, its cores and torch's threads, the GPU if any, the platform, torch's version and the date."
+    import os, platform, time, torch
+    return dict(processor=platform.processor() or platform.machine(), cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
+                cuda=torch.cuda.get_device_name() if torch.cuda.is_available() else None, platform=platform.platform(terse=True),
+                torch=torch.__version__, date=time.strftime("%Y-%m-%d"))

@@ -7,14 +7,16 @@ Docs: https://cocogold.github.io/cocogold/shapes_captions.html.md"""
 # %% ../../nbs/13_shapes_captions.ipynb #288c0eab
 from __future__ import annotations
 import colorsys, math
+from dataclasses import dataclass
 import numpy as np
 import matplotlib.pyplot as plt
 from PIL import Image, ImageDraw
 from .world import WORLD_CATEGORIES, plural
 
 # %% auto #0
-__all__ = ['WORLD_COLOURS', 'NUMBERS', 'WORLD_SUPERSAMPLE', 'world_colour', 'world_outline', 'draw_shape', 'world_background',
-           'world_scene', 'draw_world', 'world_captions', 'world_vocabulary', 'make_world', 'show_world']
+__all__ = ['WORLD_COLOURS', 'NUMBERS', 'WORLD_SUPERSAMPLE', 'BACKGROUND_STYLES', 'WORLD_VIEWS', 'world_colour', 'world_outline',
+           'draw_shape', 'world_background', 'WorldView', 'world_view', 'world_scene', 'draw_world', 'world_captions',
+           'world_vocabulary', 'make_world', 'world_scenes', 'show_world']
 
 # %% ../../nbs/13_shapes_captions.ipynb #5b5c55b7
 WORLD_COLOURS = {"red": 0.0, "orange": 0.075, "yellow": 0.15, "green": 0.33, "blue": 0.62, "purple": 0.78, "pink": 0.9, "brown": 0.07}  # name -> hue
@@ -93,40 +95,63 @@ def draw_shape(kind:str,           # one of `WORLD_CATEGORIES`
     return np.asarray(layer.resize((w, h), Image.BOX), dtype=np.float32) / 255
 
 # %% ../../nbs/13_shapes_captions.ipynb #a3b903b5
-def world_background(w:int, h:int, # the picture's size
-                     rng,          # a numpy Generator
-                    ) -> np.ndarray: # float32 [h,w,3] in [0,0.8]
+BACKGROUND_STYLES = ("flat", "gradient", "checks", "stripes", "grain")
+
+def world_background(w:int, h:int,                  # the picture's size
+                     rng,                           # a numpy Generator
+                     styles=BACKGROUND_STYLES,      # the styles drawn from
+                    ) -> np.ndarray:                # float32 [h,w,3] in [0,0.8]
     "A background: flat, a two-colour gradient, checks, stripes or grain, in muted colours kept away from white."
+    if unknown := [s for s in styles if s not in BACKGROUND_STYLES]: raise ValueError(f"background styles {unknown}; expected some of {BACKGROUND_STYLES}.")
     c0, c1 = rng.uniform(0.08, 0.75, 3), rng.uniform(0.08, 0.75, 3)
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    style = int(rng.integers(5))
-    if style == 0: img = np.broadcast_to(c0, (h, w, 3))
-    elif style == 1:
+    style = styles[int(rng.integers(len(styles)))]
+    if style == "flat": img = np.broadcast_to(c0, (h, w, 3))
+    elif style == "gradient":
         a = rng.uniform(0, 2 * math.pi); t = x * math.cos(a) + y * math.sin(a); t = (t - t.min()) / (np.ptp(t) + 1e-6)
         img = c0 + (c1 - c0) * t[..., None]
-    elif style == 2:
+    elif style == "checks":
         s = rng.integers(6, 16); img = np.where((((x // s) + (y // s)) % 2)[..., None] == 0, c0, c0 * 0.7 + c1 * 0.3)
-    elif style == 3:
+    elif style == "stripes":
         s = rng.integers(4, 12); img = np.where(((y // s) % 2)[..., None] == 0, c0, c1)
     else: img = c0 + rng.normal(0, 0.08, (h, w, 1))
     return np.clip(np.asarray(img, dtype=np.float32) + rng.normal(0, 0.01, (h, w, 3)), 0, 0.8).astype(np.float32)
 
+@dataclass(frozen=True)
+class WorldView:
+    "How much of the world a picture shows: how many shapes, how big, on which grounds."
+    max_shapes:int = 4                              # shapes per picture at most
+    radius:tuple[float, float] = (0.09, 0.3)        # a lone shape's radius, as a share of the picture's short side
+    radius_several:float = 0.22                     # the largest radius when there are several
+    backgrounds:tuple[str, ...] = BACKGROUND_STYLES # the grounds drawn from
+
+WORLD_VIEWS = {"full": WorldView(),                                          # the whole world
+               "easy": WorldView(max_shapes=2, radius=(0.2, 0.42), radius_several=0.3, backgrounds=("flat", "gradient")),  # fewer, larger shapes, plain grounds
+               "one shape": WorldView(max_shapes=1, radius=(0.15, 0.42))}   # one shape of any size that reads, any ground: the judge's pictures
+
+def world_view(view) -> WorldView: # a `WorldView`, or the name of one of `WORLD_VIEWS`
+    "`view` as a `WorldView`; an unknown name is refused."
+    if isinstance(view, WorldView): return view
+    if view not in WORLD_VIEWS: raise ValueError(f"view={view!r} is not a view of the world; expected a WorldView or one of {list(WORLD_VIEWS)}.")
+    return WORLD_VIEWS[view]
+
 def world_scene(w:int, h:int,                  # the picture's size
                 rng,                           # a numpy Generator
                 categories=WORLD_CATEGORIES,   # the kinds drawn
-                max_shapes:int=4,              # shapes per picture at most
+                view="full",                   # a `WorldView` or one of `WORLD_VIEWS`' names
                ) -> list[dict]:                # kind, cx, cy, r, colour of each shape
-    "The shapes of one picture: 1 to `max_shapes`, not overlapping; in two scenes out of five, two or more of one kind."
+    "The shapes of one picture: 1 to `view.max_shapes`, not overlapping; in two scenes out of five, two or more of one kind."
     if unknown := [c for c in categories if c not in WORLD_CATEGORIES]:
         raise ValueError(f"categories {unknown} have no drawing; expected some of {WORLD_CATEGORIES}.")
-    n = int(rng.integers(1, max_shapes + 1))
+    view = world_view(view)
+    n = int(rng.integers(1, view.max_shapes + 1))
     kinds = [str(k) for k in rng.choice(categories, size=n)]
     if n > 1 and rng.random() < 0.4:
         m = int(rng.integers(2, n + 1)); kinds[:m] = [kinds[0]] * m
     short, shapes = min(w, h), []
     for kind in kinds:
         for _ in range(40):
-            r = short * rng.uniform(0.09, 0.3 if n == 1 else 0.22)
+            r = short * rng.uniform(view.radius[0], view.radius[1] if n == 1 else view.radius_several)
             cx, cy = rng.uniform(r, w - r), rng.uniform(r, h - r)
             if all(math.hypot(cx - s["cx"], cy - s["cy"]) > 1.1 * (r + s["r"]) for s in shapes): break
         else: continue                                   # no room: one shape fewer
@@ -136,9 +161,10 @@ def world_scene(w:int, h:int,                  # the picture's size
 def draw_world(w:int, h:int,       # the picture's size
                shapes:list[dict],  # `world_scene`'s
                rng,                # a numpy Generator
+               backgrounds=BACKGROUND_STYLES, # the grounds drawn from
               ) -> tuple[np.ndarray, list[np.ndarray]]: # uint8 [h,w,3], and each shape's bool [h,w] mask
     "Paint `shapes` in shades of their colours on a background."
-    pixels, masks = world_background(w, h, rng), []
+    pixels, masks = world_background(w, h, rng, backgrounds), []
     for s in shapes:
         cover = draw_shape(s["kind"], s["cx"], s["cy"], s["r"], w, h, rng)
         pixels = pixels * (1 - cover[..., None]) + world_colour(s["colour"], rng) * cover[..., None]
@@ -203,19 +229,34 @@ def world_vocabulary() -> list[str]:
     words |= set("a an the one some and small big left right of above below on at top bottom nothing".split())
     return sorted(words)
 
+def _world_pictures(n:int, size:int, seed:int, view):
+    "Picture i of a world: its rng (seeded by seed and i), shapes, pixels and masks; the captions go on from the same rng."
+    view = world_view(view)
+    for i in range(n):
+        rng = np.random.default_rng([seed, i, 31])
+        shapes = world_scene(size, size, rng, view=view)
+        yield (rng, shapes, *draw_world(size, size, shapes, rng, view.backgrounds))
+
 def make_world(n:int,                      # pictures
-               size:int=64,                # their side (the CLIP and prior stages train on squares)
+               size:int=64,                # their side (the prior and the judge train on squares)
                seed:int=0,                 # the same seed draws the same pictures
                captions_per_picture:int=4, # captions of each
+               view="full",                # a `WorldView` or one of `WORLD_VIEWS`' names
               ) -> tuple[np.ndarray, list[list[str]]]: # uint8 [n,size,size,3], and each picture's captions
     "`n` captioned pictures of the world."
     pictures, captions = np.zeros((n, size, size, 3), np.uint8), []
-    for i in range(n):
-        rng = np.random.default_rng([seed, i, 31])
-        shapes = world_scene(size, size, rng)
-        pictures[i], _ = draw_world(size, size, shapes, rng)
+    for i, (rng, shapes, picture, _) in enumerate(_world_pictures(n, size, seed, view)):
+        pictures[i] = picture
         captions.append(world_captions(shapes, size, size, rng, captions_per_picture))
     return pictures, captions
+
+def world_scenes(n:int, size:int=64, seed:int=0, view="full", # as `make_world`'s
+                ) -> tuple[np.ndarray, list[list[dict]], list[list[np.ndarray]]]: # pictures, each one's shapes, each shape's bool mask
+    "The pictures `make_world` draws, with their shapes (kind, colour, place) and masks instead of captions: for judging and for attention maps."
+    pictures, scenes, masks = np.zeros((n, size, size, 3), np.uint8), [], []
+    for i, (_, shapes, picture, shape_masks) in enumerate(_world_pictures(n, size, seed, view)):
+        pictures[i] = picture; scenes.append(shapes); masks.append(shape_masks)
+    return pictures, scenes, masks
 
 # %% ../../nbs/13_shapes_captions.ipynb #61ad69a3
 def show_world(pictures, captions, n:int=12, cols:int=6):

@@ -6,7 +6,7 @@ Docs: https://cocogold.github.io/cocogold/shapes_demo.html.md"""
 
 # %% ../../nbs/12_shapes_demo.ipynb #8a45a23e
 from __future__ import annotations
-import dataclasses, json, os, platform, shutil, tempfile, time
+import dataclasses, hashlib, json, os, platform, shutil, tempfile, time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -20,18 +20,20 @@ from .world import NEW_CATEGORIES, SHAPE_CATEGORIES, make_heldout_shapes, make_s
 from ..masks import DEFAULT_TOLERANCE, extract_mask, save_figure
 from ..model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, default_device, encode_latents, widen_conv_in
 from ..testing import tiny_components
-from ..runs import atomic_write, checkpoint_step, latest_checkpoint, read_metrics, validation_curve
+from ..runs import atomic_write, checkpoint_step, fit, latest_checkpoint, read_metrics, validation_curve
 from ..train import TrainConfig, train
 from ..eval import ablate, evaluate, iou, referring_summary, show_examples, summarize
-from ..utils import CheckedConfig, markdown_table
+from ..utils import CheckedConfig, machine, markdown_table
+from ..card import add_evaluation, model_card
 from .phrases import MISS_COLUMNS, PHRASE_KINDS, class_name_variants, phrase_report, phrase_table, phrase_type
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'RECIPE', 'SIZE_BINS', 'GLANCE_ROWS', 'shapes_pipeline', 'shapes_components', 'pretrain_vae',
-           'vae_mask_ceiling', 'ShapesRecipe', 'shapes_recipe', 'shapes_train_configs', 'make_shapes_data',
-           'search_inference_settings', 'train_shapes_model', 'finish_shapes_model', 'export_shapes_model',
-           'demo_dataset', 'phrase_datasets', 'never_segmented_dataset', 'glance_figures', 'glance_table',
-           'model_glance', 'machine', 'run_demo', 'demo_cli']
+__all__ = ['SHAPES_MODEL', 'RECIPE', 'SIZE_BINS', 'GLANCE_ROWS', 'DEMO_FILES', 'shapes_pipeline', 'shapes_components',
+           'VAEReconstruction', 'dataset_pictures', 'pretrain_vae', 'vae_mask_ceiling', 'ShapesRecipe', 'shapes_recipe',
+           'shapes_train_configs', 'make_shapes_data', 'search_inference_settings', 'train_shapes_model',
+           'finish_shapes_model', 'export_shapes_model', 'shapes_model_card', 'demo_dataset', 'phrase_datasets',
+           'never_segmented_dataset', 'glance_figures', 'glance_table', 'model_glance', 'run_demo', 'file_sha256',
+           'demo_cli']
 
 # %% ../../nbs/12_shapes_demo.ipynb #0ed9e8d5
 SHAPES_MODEL = files("cocogold") / "shapes_model"
@@ -66,43 +68,47 @@ def shapes_components(seed:int=0,  # seeds the random initialisation
     return parts
 
 # %% ../../nbs/12_shapes_demo.ipynb #ac278c21
+class VAEReconstruction(torch.nn.Module):
+    "A VAE's training loss as a module (so that accelerate can wrap it): L1 reconstruction of a posterior sample, plus a tiny KL term."
+    def __init__(self, vae:AutoencoderKL, kl_weight:float=1e-6):
+        super().__init__()
+        self.vae, self.kl_weight = vae, kl_weight
+    def forward(self, pixels:torch.Tensor, generator:torch.Generator|None=None) -> torch.Tensor: # [B,3,S,S] in [-1,1] -> the loss
+        posterior = self.vae.encode(pixels).latent_dist
+        return (self.vae.decode(posterior.sample(generator)).sample - pixels).abs().mean() + self.kl_weight * posterior.kl().mean()
+
+def dataset_pictures(dataset:CocoGoldDataset, # samples whose images and painted targets are drawn
+                     batch_size:int=16,       # samples per draw (twice as many pictures)
+                    ):                        # rng -> float [2B,3,S,S] in [-1,1]
+    "`pretrain_vae`'s pictures from `dataset`: `batch_size` samples of a fresh epoch each draw, their images and painted targets."
+    def draw(rng):
+        dataset.set_epoch(int(rng.integers(2 ** 31)))
+        batch = [dataset[int(i)] for i in rng.choice(len(dataset), batch_size, replace=False)]
+        return torch.stack([b["image"] for b in batch] + [b["target"] for b in batch])
+    return draw
+
 def pretrain_vae(vae:AutoencoderKL,           # the VAE to train
-                 dataset:CocoGoldDataset,     # its pictures and painted targets
+                 draw,                        # rng -> float [B,3,S,S] in [-1,1]: a batch of pictures (e.g. `dataset_pictures`)
                  steps:int,                   # optimizer steps
-                 folder,                      # where its training state is kept (resumable)
-                 batch_size:int=16,           # pictures per step (and as many targets)
-                 lr:float=1e-3,               # Adam's learning rate
+                 folder,                      # where its run is kept (resumable; `fit`'s layout)
+                 lr:float=1e-3,               # Adam's learning rate (constant)
                  kl_weight:float=1e-6,        # weight of the posterior's KL term
-                 checkpoint_every:int=100,    # steps between saved states
+                 checkpoint_every:int=100,    # steps between checkpoints
                  seed:int=0,                  # seeds the batches and the posterior samples
+                 config:dict|None=None,       # what defines the pictures, recorded with the run (a resume with other values is refused)
                  progress:bool=True,          # a progress bar
-                 device=None,                 # None: `default_device()`
                 ) -> AutoencoderKL:           # the trained VAE (on the CPU), its scaling factor calibrated
-    "Train `vae` to reconstruct `dataset`'s images and painted targets for `steps` steps; resumable from `folder`."
-    device, state_file = torch.device(device or default_device()), Path(folder) / "vae_pretrain.pt"
-    opt, step, generator = torch.optim.Adam(vae.parameters(), lr=lr), 0, torch.Generator().manual_seed(seed)
-    if state_file.is_file():
-        saved = torch.load(state_file, weights_only=False, map_location="cpu")
-        vae.load_state_dict(saved["vae"]); opt.load_state_dict(saved["opt"]); step = saved["step"]; generator.set_state(saved["rng"])
-    vae.to(device).train()
-    bar = tqdm(total=steps, initial=step, desc="VAE pretraining", disable=None if progress else True)
-    while step < steps:
-        dataset.set_epoch(step)                               # fresh crops for every pass
-        batch = [dataset[i] for i in torch.randperm(len(dataset), generator=generator)[:batch_size].tolist()]
-        x = torch.stack([b["image"] for b in batch] + [b["target"] for b in batch]).to(device)   # [2B,3,S,S]
-        posterior = vae.encode(x).latent_dist
-        loss = (vae.decode(posterior.sample(generator)).sample - x).abs().mean() + kl_weight * posterior.kl().mean()
-        opt.zero_grad(); loss.backward(); opt.step(); step += 1
-        bar.update(1); bar.set_postfix(loss=f"{loss.item():.4f}")
-        if step % checkpoint_every == 0 or step == steps:
-            with atomic_write(state_file) as staged:
-                torch.save(dict(vae=vae.state_dict(), opt=opt.state_dict(), step=step, rng=generator.get_state()), staged)
-    bar.close()
-    vae.eval()
+    "Train `vae` to reconstruct the pictures `draw` gives for `steps` steps, on `fit`; then scale its latents to unit standard deviation."
+    def loss_fn(m, rng):
+        pixels = draw(rng)
+        return m["vae"](pixels.to(next(m["vae"].parameters()).device), torch.Generator().manual_seed(int(rng.integers(2 ** 63))))
+    trained = fit(folder, dict(vae=VAEReconstruction(vae, kl_weight)), loss_fn, steps, dict(config or {}, kl_weight=kl_weight), lr=lr, lr_final_ratio=1.0,
+                  max_grad_norm=None, seed=seed, checkpoint_every=checkpoint_every, log_every=min(100, checkpoint_every), progress=progress, desc="VAE")
+    vae = trained["vae"].vae.cpu().eval()
     with torch.no_grad():   # latents of unit std: the scale that makes encode_latents' mode × scale have std 1
-        x = torch.stack([dataset[i]["image"] for i in range(min(64, len(dataset)))]).to(device)
+        x = draw(np.random.default_rng([seed, 1_000_003]))
         vae.register_to_config(scaling_factor=float(vae.config.scaling_factor / encode_latents(vae, x).std()))
-    return vae.cpu()
+    return vae
 
 def vae_mask_ceiling(vae:AutoencoderKL,          # a (pretrained) VAE
                      dataset:CocoGoldDataset,     # samples whose painted targets it reconstructs
@@ -176,7 +182,8 @@ def _base_pipeline(folder:Path, first:TrainConfig, recipe:ShapesRecipe, progress
     if (base / "model_index.json").is_file(): return base
     parts = shapes_components(recipe.seed)
     pictures = CocoGoldDataset(first.data_root, first.train_split, categories=first.categories, size=first.size, min_image_size=first.min_image_size)
-    parts["vae"] = pretrain_vae(parts["vae"], pictures, recipe.vae_steps, folder / "vae", seed=recipe.seed, progress=progress)
+    parts["vae"] = pretrain_vae(parts["vae"], dataset_pictures(pictures), recipe.vae_steps, folder / "vae", seed=recipe.seed,
+                               config=dict(data_root=str(first.data_root), split=first.train_split, size=first.size), progress=progress)
     widen_conv_in(parts["unet"])
     with atomic_write(base) as staged: CocoGoldPipeline(**parts, objective="single_step").save_pretrained(staged)
     return base
@@ -249,6 +256,7 @@ def finish_shapes_model(folder,                          # the working folder, i
     with atomic_write(folder / "model") as staged:
         pipe.save_pretrained(staged)
         (staged / "training.json").write_text(json.dumps(record, indent=1))
+        shapes_model_card(staged)
     return folder / "model"
 
 def export_shapes_model(model_dir,  # a model made by `train_shapes_model`
@@ -258,11 +266,37 @@ def export_shapes_model(model_dir,  # a model made by `train_shapes_model`
     dest, pipe = Path(str(dest or SHAPES_MODEL)), CocoGoldPipeline.from_pretrained(model_dir)
     with atomic_write(dest) as staged:
         pipe.to(torch.float16).save_pretrained(staged)
-        shutil.copy(Path(model_dir) / "training.json", staged / "training.json")
+        for name in ("training.json", "README.md", "results.json"):
+            if (Path(model_dir) / name).is_file(): shutil.copy(Path(model_dir) / name, staged / name)
         for config in staged.rglob("*.json"):   # diffusers records the folder each part was loaded from
             record = json.loads(config.read_text())
             if isinstance(record, dict) and record.pop("_name_or_path", None) is not None: config.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return dest
+
+def shapes_model_card(model_dir=None, # a shapes model folder with its training.json (and results.json, if evaluated); None: the shipped one
+                     ) -> Path:       # the card written, model_dir/README.md
+    "The shapes model's card, by the same `model_card` as `train`'s, from its training.json; the figures of its results.json, if there is one, in its model-index."
+    folder = Path(str(model_dir or SHAPES_MODEL))
+    record = json.loads((folder / "training.json").read_text())
+    stages = record["train_configs"]
+    last = list(stages.values())[-1]
+    config = last | dict(base_model=None, data_root="synthetic shapes (cocogold.shapes.world)", output_dir="cocogold-shapes", max_steps=None)
+    hardware = "2 CPU cores (the 64-pixel stages) and one NVIDIA H200 GPU (the 128-pixel stages)"
+    card = model_card(config, last["categories"], steps=sum(c["max_steps"] for c in stages.values()),
+                      minutes=sum(curve[-1]["minutes"] for curve in record["val_curves"].values() if curve), hardware=hardware,
+                      title="cocogold shapes model", datasets=[])   # synthetic pictures drawn by cocogold.shapes.world, no Hub dataset
+    card.text = card.text.replace("## Training", f"## Training\n\nFour stages of `train`, {', '.join(stages)}; the table shows the last one's settings "
+                                  "and the steps and minutes of all four (`training.json` holds every stage's config).", 1)
+    card.save(folder / "README.md")
+    if (folder / "results.json").is_file():
+        r = json.loads((folder / "results.json").read_text())
+        add_evaluation(folder, {"mIoU": r["mIoU"], "absent prompts empty": r["absent_empty_rate"]}, "cocogold-shapes", "synthetic shapes, training generator",
+                       f"fresh pictures, seed {r['seed']}")
+        if held := r.get("phrases", {}).get("held-out generator"):
+            add_evaluation(folder, {"class names mIoU": held["class names"]["mIoU"], "phrases oIoU": held["phrases"]["oIoU"],
+                                    "no-target phrases N-acc": held["no-target phrases"]["N_acc"]},
+                           "cocogold-shapes-heldout", "synthetic shapes, held-out generator", f"fresh pictures, seed {r['seed']}")
+    return folder / "README.md"
 
 # %% ../../nbs/12_shapes_demo.ipynb #afc3feed
 SIZE_BINS = (0.025, 0.075, 0.2)  # edges of the object-size classes of the report: mask area / picture area
@@ -361,7 +395,7 @@ def model_glance(pipe:CocoGoldPipeline,   # a model to compare
 
 # %% ../../nbs/12_shapes_demo.ipynb #358df0c9
 def _demo_report(result, by_steps:list, by_zoom:list, size:int, ensemble_size:int, phrases:dict|None=None, glance:dict|None=None) -> str:
-    "report.md of a demo run: the headline, then tables by steps, zoom, object size and class."
+    "report.md of a demo run: the headline, then tables by steps, zoom, object size and class (those measured)."
     o, s = result.overall, result.settings
     ms = lambda r: f"{r['seconds_per_sample'] * 1000:.1f}"
     lines = ["# cocogold shapes demo", "",
@@ -383,7 +417,8 @@ def _demo_report(result, by_steps:list, by_zoom:list, size:int, ensemble_size:in
                                                             for r in by_zoom}, "zoom", ["mIoU", "absent prompts empty", "ms per mask"]), ""]
     lines += ["## By object size", "", f"The shape's mask area as a share of the {size}×{size} picture.", "",
               markdown_table(_by_size(result.rows, size), "mask area", ["n", "mIoU", "cIoU"]), ""]
-    lines += ["## Per class", "", markdown_table(result.per_class(), "class"), "", "![examples](examples.png)", ""]
+    lines += ["## Per class", "", markdown_table(result.per_class(), "class"), "",
+              "![The best, median and worst mask per class: white fill, the predicted mask; outline, the true mask](examples.png)", ""]
     return "\n".join(lines + _phrase_section(phrases))
 
 def _phrase_section(phrases:dict[str, dict]) -> list[str]:
@@ -407,76 +442,94 @@ def _phrase_headline(phrases:dict[str, dict]) -> list[str]:
     "One line per phrase set: class-name mIoU, absent classes empty, phrase oIoU beside the baseline, N-acc (those the set has)."
     return [f"{name}: " + "; ".join(text.format(**r[group]) for group, text in _HEADLINE if group in r) for name, r in phrases.items()]
 
-def machine() -> dict:
-    "What a timing was measured on: the processor, its cores and torch's threads, the platform and torch's version."
-    return dict(processor=platform.processor() or platform.machine(), cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
-                cuda=torch.cuda.get_device_name() if torch.cuda.is_available() else None, platform=platform.platform(terse=True),
-                torch=torch.__version__, date=time.strftime("%Y-%m-%d"))
+DEMO_FILES = ("report.md", "results.json", "examples.png")   # what a demo run writes
+
+def _demo_phases(pipe, val, n:int, steps:tuple, n_steps:int, ensemble_size:int, kw:dict, progress:bool) -> tuple[list, list]:
+    "The full demo's comparisons on the demo's pictures: denoising steps (zoom off) and zoom off against the model's zoom."
+    zoom = pipe.call_defaults()["zoom"]
+    by_steps = [evaluate(pipe, val, n=min(n_steps, n), num_inference_steps=s, zoom=0, keep_masks=False, progress=progress,
+                         desc=f"comparing steps: {s}", **kw) for s in steps] if len(steps) > 1 else []
+    by_steps = [{"num_inference_steps": s, **r.overall, "seconds_per_sample": r.settings["seconds_per_sample"]} for s, r in zip(steps, by_steps)]
+    zoom_off = evaluate(pipe, val, n=n, num_inference_steps=steps[0], ensemble_size=ensemble_size, zoom=0, keep_masks=False, progress=progress,
+                        desc="comparing zoom: off", **kw) if zoom else None
+    by_zoom = [{"zoom": 0, **zoom_off.overall, "seconds_per_sample": zoom_off.settings["seconds_per_sample"]}] if zoom else []
+    return by_steps, by_zoom
 
 def run_demo(output_dir,                         # where report.md, results.json and examples.png go
              model:CocoGoldPipeline|None=None,   # None: the shipped shapes model
-             n:int=200,                          # validation samples
-             num_inference_steps=(1, 4, 10),     # denoising steps compared (the first is reported)
+             n:int|None=None,                    # validation samples; None: 40, or 200 with `full`
+             full:bool=False,                    # also the phrase sets, the held-out generator, never-segmented kinds, steps and zoom, the at-a-glance table
+             num_inference_steps=(1, 4, 10),     # denoising steps (the first is the demo's; `full` compares them all)
              n_steps:int=100,                    # samples of the steps comparison (zoom off)
              seed:int=2024,                      # seed of the validation set
              size:int=128,                       # validation pictures' size
              ensemble_size:int=1,                # flipped views per mask
-             n_heldout:int=100,                  # pictures of the held-out generator (0: none)
-             n_phrases:int=450,                  # pictures of the phrase root, one in nine of them evaluated (0: none)
-             compare:dict[str, CocoGoldPipeline]|None=None, # name -> a model reported beside this one in the at-a-glance table
+             n_heldout:int=100,                  # with `full`: pictures of the held-out generator (0: none)
+             n_phrases:int=450,                  # with `full`: pictures of the phrase root, one in nine of them evaluated (0: none)
+             compare:dict[str, CocoGoldPipeline]|None=None, # with `full`: name -> a model reported beside this one in the at-a-glance table
              progress:bool=True,                 # progress bars
-            ) -> dict:                           # the report's figures
-    "Evaluate the shapes model on fresh synthetic sets — class names, phrases, the held-out generator; write report.md, results.json and examples.png into `output_dir`."
-    out, pipe, steps = Path(output_dir), model or shapes_pipeline(), tuple(num_inference_steps)
+            ) -> dict:                           # the report's figures, and `files`: the paths written
+    "Segment fresh synthetic pictures with the shapes model, evaluate the masks and write report.md, results.json and examples.png into `output_dir`."
+    out, pipe, steps, n = Path(output_dir), model or shapes_pipeline(), tuple(num_inference_steps), n or (200 if full else 40)
     out.mkdir(parents=True, exist_ok=True)
-    zoom = pipe.call_defaults()["zoom"]
+    by_steps, by_zoom, phrases, glance = [], [], {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         val = demo_dataset(tmp, n, seed, size)
         n, kw = min(n, len(val)), dict(seed=seed, processing_resolution=None)   # pictures at `size`, processed at the model's resolution
-        result = evaluate(pipe, val, n=n, num_inference_steps=steps[0], ensemble_size=ensemble_size, seen=SHAPE_CATEGORIES, progress=progress, **kw)
-        row = {"zoom": zoom, **result.overall, "seconds_per_sample": result.settings["seconds_per_sample"]}
-        by_steps = ablate(pipe, val, "num_inference_steps", list(steps), n=min(n_steps, n), zoom=0, **kw) if len(steps) > 1 else []
-        by_zoom = ablate(pipe, val, "zoom", [0], n=n, num_inference_steps=steps[0], ensemble_size=ensemble_size, **kw) + [row] if zoom else []
+        result = evaluate(pipe, val, n=n, num_inference_steps=steps[0], ensemble_size=ensemble_size, seen=SHAPE_CATEGORIES, progress=progress,
+                          desc="segmenting fresh pictures", **kw)
         save_figure(show_examples(result, val), out / "examples.png", dpi=90)
-        sets = phrase_datasets(tmp, n_heldout, n_phrases, seed)
-        phrases = {name: phrase_report(evaluate(pipe, d, n=None, ensemble_size=ensemble_size, progress=progress, **kw), d) for name, d in sets.items()}
-        extras = _glance_extras(pipe, tmp, sets.get("held-out generator"), n_heldout, ensemble_size=ensemble_size, progress=progress, **kw)
-        glance = {"shipped model" if model is None else "this model": glance_figures(result, phrases, *extras)}
-        for k, (name, other) in enumerate((compare or {}).items()):   # each model's pictures in a folder of its own (the same seeds draw the same pictures)
-            glance[name] = model_glance(other, Path(tmp) / f"compare-{k}", n, seed, size, n_heldout, ensemble_size, progress)
+        if full:
+            by_steps, by_zoom = _demo_phases(pipe, val, n, steps, n_steps, ensemble_size, kw, progress)
+            if by_zoom: by_zoom.append({"zoom": pipe.call_defaults()["zoom"], **result.overall, "seconds_per_sample": result.settings["seconds_per_sample"]})
+            sets = phrase_datasets(tmp, n_heldout, n_phrases, seed)
+            phrases = {name: phrase_report(evaluate(pipe, d, n=None, ensemble_size=ensemble_size, progress=progress, desc=f"phrases: {name}", **kw), d)
+                       for name, d in sets.items()}
+            extras = _glance_extras(pipe, tmp, sets.get("held-out generator"), n_heldout, ensemble_size=ensemble_size, progress=progress, **kw)
+            glance = {"shipped model" if model is None else "this model": glance_figures(result, phrases, *extras)}
+            for k, (name, other) in enumerate((compare or {}).items()):   # each model's pictures in a folder of its own (the same seeds draw the same pictures)
+                glance[name] = model_glance(other, Path(tmp) / f"compare-{k}", n, seed, size, n_heldout, ensemble_size, progress)
     (out / "report.md").write_text(_demo_report(result, by_steps, by_zoom, size, ensemble_size, phrases, glance))
     o = result.overall
     summary = dict(mIoU=o["mIoU"], ensemble_size=ensemble_size, n_present=o["n"], absent_empty_rate=o["absent_empty_rate"],
-                ms_per_mask=result.settings["seconds_per_sample"] * 1000, by_steps={r["num_inference_steps"]: r["mIoU"] for r in by_steps},
-                by_size={k: dict(n=g["n"], mIoU=g["mIoU"]) for k, g in _by_size(result.rows, size).items()},
-                by_zoom={r["zoom"]: dict(mIoU=r["mIoU"], absent_empty_rate=r["absent_empty_rate"], ms_per_mask=r["seconds_per_sample"] * 1000) for r in by_zoom},
-                phrases=phrases, glance=glance)
-    record = summary | dict(n=n, size=size, seed=seed, num_inference_steps=list(steps), n_heldout=n_heldout, n_phrases=n_phrases, machine=machine())
+                   ms_per_mask=result.settings["seconds_per_sample"] * 1000, per_class={c: g["mIoU"] for c, g in result.per_class().items()},
+                   by_steps={r["num_inference_steps"]: r["mIoU"] for r in by_steps},
+                   by_size={k: dict(n=g["n"], mIoU=g["mIoU"]) for k, g in _by_size(result.rows, size).items()},
+                   by_zoom={r["zoom"]: dict(mIoU=r["mIoU"], absent_empty_rate=r["absent_empty_rate"], ms_per_mask=r["seconds_per_sample"] * 1000) for r in by_zoom},
+                   phrases=phrases, glance=glance)
+    record = summary | dict(n=n, full=full, size=size, seed=seed, num_inference_steps=list(steps), n_heldout=n_heldout if full else 0,
+                            n_phrases=n_phrases if full else 0, examples_sha256=file_sha256(out / "examples.png"), machine=machine())
     (out / "results.json").write_text(json.dumps(record, indent=1) + "\n")
-    return summary
+    return summary | dict(files=[out / f for f in DEMO_FILES])
+
+def file_sha256(path) -> str:
+    "The SHA-256 of a file's bytes: what results.json records of the picture it was saved with."
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 # %% ../../nbs/12_shapes_demo.ipynb #d818e708
 @call_parse
-def demo_cli(output_dir:str="cocogold-demo",       # folder for report.md and examples.png
-             n:int=200,                            # validation samples
-             num_inference_steps:Annotated[int, "denoising steps to compare (the first is reported)", dict(nargs="+")]=(1, 4, 10),
-             n_steps:int=100,                      # samples of the steps comparison (zoom off)
+def demo_cli(output_dir:str="cocogold-demo",       # folder for report.md, results.json and examples.png
+             n:int=None,                           # validation samples (default: 40, or 200 with --full)
+             full:bool=False,                      # the full evaluation: phrases, the held-out generator, never-segmented kinds, steps, zoom, at a glance
+             num_inference_steps:Annotated[int, "denoising steps (the first is the demo's; --full compares them all)", dict(nargs="+")]=(1, 4, 10),
+             n_steps:int=100,                      # with --full: samples of the steps comparison (zoom off)
              ensemble_size:int=1,                  # flipped views per mask, 1–4
              seed:int=2024,                        # seed of the validation sets
-             n_heldout:int=100,                    # pictures of the held-out generator (0: none)
-             n_phrases:int=450,                    # pictures of the phrase root, one in nine evaluated (0: none)
+             n_heldout:int=100,                    # with --full: pictures of the held-out generator (0: none)
+             n_phrases:int=450,                    # with --full: pictures of the phrase root, one in nine evaluated (0: none)
              train:bool=False,                     # rebuild the shapes model from scratch first (resumable)
              work_dir:str="cocogold-demo-train",   # working folder of --train
              export:bool=False,                    # with --train: copy the new model into the installed package
              model:str=None,                       # a saved cocogold model folder to evaluate instead of the shipped one
-             compare:Annotated[str, "model folders reported beside it in the at-a-glance table", dict(nargs="*")]=None,
+             compare:Annotated[str, "with --full: model folders reported beside it in the at-a-glance table", dict(nargs="*")]=None,
             ):
-    "cocogold end to end on synthetic shapes, on a CPU: evaluate the shipped shapes model (or, with --train, rebuild it first) and write a report."
-    for flag, value, least in (("--n", n, 1), ("--n-steps", n_steps, 1), ("--n-heldout", n_heldout, 0), ("--n-phrases", n_phrases, 0)):
+    "cocogold end to end on synthetic shapes, on a CPU: segment fresh pictures with the shipped shapes model (or, with --train, rebuild it first) and write a report."
+    for flag, value, least in (("--n", n if n is not None else 1, 1), ("--n-steps", n_steps, 1), ("--n-heldout", n_heldout, 0), ("--n-phrases", n_phrases, 0)):
         if value < least: raise CliError(f"cocogold-demo: error: {flag} {value}: expected at least {least}.")
     if not 1 <= ensemble_size <= len(MEMBER_FLIPS):
         raise CliError(f"cocogold-demo: error: --ensemble-size {ensemble_size}: the shapes model takes 1 to {len(MEMBER_FLIPS)} flipped views.")
     if model and train: raise CliError("cocogold-demo: error: --model and --train: pass one; --train evaluates the model it trains.")
+    if compare and not full: raise CliError("cocogold-demo: error: --compare puts models side by side in the at-a-glance table, which --full measures; add --full.")
     model = _load_model(model, "--model") if model else None
     others = {_model_label(folder): _load_model(folder, "--compare") for folder in compare or []}
     if train:
@@ -484,14 +537,17 @@ def demo_cli(output_dir:str="cocogold-demo",       # folder for report.md and ex
         folder = train_shapes_model(work_dir)
         print(f"trained in {(time.perf_counter() - t0) / 60:.1f} min: {folder}")
         if export: print(f"exported to {export_shapes_model(folder)}")
-        model = CocoGoldPipeline.from_pretrained(folder); model.set_progress_bar_config(disable=True)
-    summary = run_demo(output_dir, model, n=n, num_inference_steps=tuple(num_inference_steps), n_steps=n_steps, seed=seed, ensemble_size=ensemble_size,
-                       n_heldout=n_heldout, n_phrases=n_phrases, compare=others)
+        model = _load_model(str(folder), "--train")
+    print(f"cocogold-demo: segmenting {n or (200 if full else 40)} fresh pictures" + (" and the full evaluation's sets" if full else "") + " on this machine…", flush=True)
+    summary = run_demo(output_dir, model, n=n, full=full, num_inference_steps=tuple(num_inference_steps), n_steps=n_steps, seed=seed,
+                       ensemble_size=ensemble_size, n_heldout=n_heldout, n_phrases=n_phrases, compare=others)
     views = f", {ensemble_size} views" if ensemble_size > 1 else ""
     print(f"mIoU {summary['mIoU']:.3f} at {num_inference_steps[0]} step(s){views} | absent prompts empty {summary['absent_empty_rate']:.0%} | "
-          f"{summary['ms_per_mask']:.1f} ms per mask | report: {Path(output_dir) / 'report.md'}")
+          f"{summary['ms_per_mask']:.1f} ms per mask")
+    print(markdown_table({c: {"mIoU": f"{v:.3f}"} for c, v in summary["per_class"].items()}, "class"))
     for line in _phrase_headline(summary["phrases"]): print(line)
-    print(glance_table(summary["glance"]))
+    if summary["glance"]: print(glance_table(summary["glance"]))
+    print("wrote " + ", ".join(str(f) for f in summary["files"]) + ("" if full else "\n(cocogold-demo --full adds phrases, a second generator, never-segmented kinds and the at-a-glance table)"))
 
 def _model_label(folder:str) -> str:
     "A model's column heading: its folder's name, or the run folder's for a run's model/ folder."
@@ -502,6 +558,6 @@ def _load_model(folder:str, flag:str) -> CocoGoldPipeline:
     "A saved cocogold model for the demo; a missing folder is refused with the flag that named it."
     if not (Path(folder) / "model_index.json").is_file():
         raise CliError(f"cocogold-demo: error: {flag} {folder}: no saved cocogold model there (model_index.json); expected a folder written by save_pretrained or cocogold-train.")
-    pipe = CocoGoldPipeline.from_pretrained(folder)
+    pipe = CocoGoldPipeline.from_pretrained(folder, local_files_only=True)
     pipe.set_progress_bar_config(disable=True)
     return pipe
