@@ -8,9 +8,7 @@ Docs: https://cocogold.github.io/cocogold/card.html.md"""
 from __future__ import annotations
 import os, re
 from pathlib import Path
-import matplotlib.pyplot as plt
 from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData, get_token
-from .masks import save_figure
 from .utils import markdown_table
 
 # %% auto #0

@@ -250,7 +250,7 @@ def _fit_setup(folder:Path, modules:dict, lr:float, weight_decay:float, warmup_s
 # %% ../nbs/03b_runs.ipynb #f4bdc7e1
 def fit(folder,                         # the run's folder: checkpoints/, logs/metrics.jsonl, run_config.json (resumable)
         modules:dict,                   # name -> torch module; every parameter that requires a gradient trains
-        loss_fn,                        # (modules, rng) -> loss, or (loss, {name: scalar}); draws its batch from the numpy Generator `rng`
+        loss_fn,                        # (modules, rng, step) -> loss, or (loss, {name: scalar}); draws its batch from the numpy Generator `rng`
         steps:int,                      # optimizer steps
         config:dict|None=None,          # what defines the run (data, sizes, seeds), recorded; a resume with other values is refused
         lr:float=1e-3,                  # AdamW's peak learning rate
@@ -299,7 +299,7 @@ def _fit(folder:Path, modules:dict, loss_fn, steps:int, run_config:dict, max_gra
     totals, t0 = {}, time.perf_counter()
     with StopRequest() as stop:
         while state["step"] < steps and stop.signal is None:
-            out = loss_fn(prepared, np.random.default_rng([c["seed"], state["step"], accelerator.process_index]))
+            out = loss_fn(prepared, np.random.default_rng([c["seed"], state["step"], accelerator.process_index]), state["step"])
             loss, extra = out if isinstance(out, tuple) else (out, {})
             if not torch.isfinite(loss): raise FloatingPointError(f"the loss is {loss.item()} at step {state['step'] + 1} of {str(folder)!r}; "
                                                                   "lower lr, or resume from the last checkpoint.")

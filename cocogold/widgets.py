@@ -7,7 +7,6 @@ Docs: https://cocogold.github.io/cocogold/widgets.html.md"""
 # %% ../nbs/04a_widgets.ipynb #60bd3cba
 from __future__ import annotations
 import functools, html, io, time
-from pathlib import Path
 import numpy as np
 import ipywidgets as W
 from fastcore.basics import patch

@@ -6,26 +6,25 @@ Docs: https://cocogold.github.io/cocogold/shapes_demo.html.md"""
 
 # %% ../../nbs/12_shapes_demo.ipynb #8a45a23e
 from __future__ import annotations
-import dataclasses, hashlib, json, os, platform, shutil, tempfile, time
-from dataclasses import dataclass, field
+import dataclasses, hashlib, json, shutil, tempfile, time
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 import numpy as np, torch
-from tqdm.auto import tqdm
 from diffusers import AutoencoderKL, UNet2DConditionModel
 from fastcore.script import CliError, call_parse
 from typing import Annotated
 from ..dataset import CocoGoldDataset, RefCocoDataset
 from .world import NEW_CATEGORIES, SHAPE_CATEGORIES, make_heldout_shapes, make_synthetic_coco, make_synthetic_refcoco
 from ..masks import DEFAULT_TOLERANCE, extract_mask, save_figure
-from ..model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, default_device, encode_latents, widen_conv_in
+from ..model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, encode_latents, widen_conv_in
 from ..testing import tiny_components
 from ..runs import atomic_write, checkpoint_step, fit, latest_checkpoint, read_metrics, validation_curve
 from ..train import TrainConfig, train
-from ..eval import ablate, evaluate, iou, referring_summary, show_examples, summarize
+from ..eval import evaluate, iou, referring_summary, show_examples, summarize
 from ..utils import CheckedConfig, machine, markdown_table
 from ..card import add_evaluation, model_card
-from .phrases import MISS_COLUMNS, PHRASE_KINDS, class_name_variants, phrase_report, phrase_table, phrase_type
+from .phrases import MISS_COLUMNS, class_name_variants, phrase_report, phrase_table, phrase_type
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'RECIPE', 'SIZE_BINS', 'GLANCE_ROWS', 'DEMO_FILES', 'shapes_pipeline', 'shapes_components',
@@ -99,7 +98,7 @@ def pretrain_vae(vae:AutoencoderKL,           # the VAE to train
                  progress:bool=True,          # a progress bar
                 ) -> AutoencoderKL:           # the trained VAE (on the CPU), its scaling factor calibrated
     "Train `vae` to reconstruct the pictures `draw` gives for `steps` steps, on `fit`; then scale its latents to unit standard deviation."
-    def loss_fn(m, rng):
+    def loss_fn(m, rng, step):
         pixels = draw(rng)
         return m["vae"](pixels.to(next(m["vae"].parameters()).device), torch.Generator().manual_seed(int(rng.integers(2 ** 63))))
     trained = fit(folder, dict(vae=VAEReconstruction(vae, kl_weight)), loss_fn, steps, dict(config or {}, kl_weight=kl_weight), lr=lr, lr_final_ratio=1.0,
@@ -220,10 +219,10 @@ def train_shapes_model(folder,                          # the working folder (re
     "Reproduce the shapes model in `folder`: data → VAE pretraining → `train` per stage → inference settings → folder/model."
     recipe, folder, started = recipe or shapes_recipe(), Path(folder), time.perf_counter()
     stages = shapes_train_configs(folder, recipe, overrides)
-    first, last = next(iter(stages.values())), list(stages.values())[-1]
+    first = next(iter(stages.values()))
     pending = [name for name, cfg in stages.items() if not _stage_finished(cfg)]
     needed = {"val"} | (set() if (Path(first.base_model) / "model_index.json").is_file() else {first.train_split}) | {stages[n].train_split for n in pending}
-    data = make_shapes_data(folder, recipe, splits=sorted(needed))   # a finished stage's pictures are not written again
+    make_shapes_data(folder, recipe, splits=sorted(needed))   # a finished stage's pictures are not written again
     _base_pipeline(folder, first, recipe, progress)
     for name in pending:
         if (trained := train(stages[name])) != Path(stages[name].output_dir) / "model":
