@@ -6,7 +6,7 @@ appears with the expected count of white pixels; moves the browser's slider and 
 Saves a screenshot of each widget in nbs/images/. On failure it prints what the page showed.
 
 Run from the repository root with the project's virtualenv: python .ci/browser_test.py
-Needs: jupyterlab and playwright (pip), and Debian's chromium (no browser download).
+Needs: jupyterlab and playwright (pip), and Debian's chromium or Google Chrome (no browser download).
 """
 import json, os, secrets, shutil, socket, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -117,7 +117,7 @@ def main() -> int:
     try:
         wait_for_server(port, lab, started + 90)
         with sync_playwright() as p:
-            chrome = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
+            chrome = p.chromium.launch(executable_path=shutil.which("chromium") or shutil.which("google-chrome"), headless=True,
                                        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                                              "--disable-component-update", "--disable-sync"])
             page = chrome.new_page(viewport={"width": 1280, "height": 1400})
