@@ -214,7 +214,7 @@ def kind_attention(pipe:StableDiffusionPipeline, # the prior (or the control)
                    timesteps=(300, 500, 700),    # the noise levels the UNet reads the pictures at
                    seed:int=0,                   # seeds the noise
                   ) -> torch.Tensor:             # float [N,H,W] in [0,1]
-    "DAAM maps: the UNet's cross-attention to `words`, averaged over heads, summed over layers and timesteps, up-sampled, scaled to a maximum of 1."
+    "DAAM maps: the UNet's cross-attention to `words`, averaged over heads, summed over layers and timesteps, up-sampled, scaled from its minimum (0) to its maximum (1)."
     ids = pipe.tokenizer(list(captions), padding="max_length", truncation=True, return_tensors="pt").input_ids
     word_ids = pipe.tokenizer.convert_tokens_to_ids(list(words))
     if missing := [w for w, i in zip(words, word_ids) if i == pipe.tokenizer.unk_token_id]: raise ValueError(f"words {missing} are not in the tokenizer's vocabulary.")
@@ -236,7 +236,8 @@ def kind_attention(pipe:StableDiffusionPipeline, # the prior (or the control)
                 word = probs[torch.arange(len(pictures)), :, torch.tensor(position)].reshape(-1, 1, side, side).float()   # [N,1,s,s]
                 heat += F.interpolate(word, size=pictures.shape[1:3], mode="bilinear", align_corners=False)[:, 0].cpu()
     finally: pipe.unet.set_attn_processor(previous)
-    return heat / heat.flatten(1).max(1).values.clamp_min(1e-12)[:, None, None]
+    low, high = heat.flatten(1).min(1).values[:, None, None], heat.flatten(1).max(1).values[:, None, None]
+    return (heat - low) / (high - low).clamp_min(1e-12)
 
 DAAM_THRESHOLD = 0.4   # DAAM's τ: a pixel belongs to the word where its scaled map reaches this
 

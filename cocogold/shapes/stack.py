@@ -247,8 +247,9 @@ def _train_rounds(configs:dict[str, TrainConfig], steps:int, parallel:bool):
     if not parallel:
         for cfg in configs.values(): _train_round(cfg, steps)
         return
+    from cocogold.shapes.stack import _train_round as work   # the package's function: a spawned process imports it by name (a notebook's could not be found)
     with concurrent.futures.ProcessPoolExecutor(len(configs), mp_context=multiprocessing.get_context("spawn")) as pool:
-        for done in [pool.submit(_train_round, cfg, steps) for cfg in configs.values()]: done.result()
+        for done in [pool.submit(work, cfg, steps) for cfg in configs.values()]: done.result()
 
 def train_stack(folder,                        # the stack's folder (resumable)
                 recipe:StackRecipe|None=None,  # None: `stack_recipe()`
