@@ -1,12 +1,12 @@
 """Remove progress-bar logs from notebooks' saved outputs (run after `nbdev-test --save`, before `nbdev-clean`).
 
 A saved output that is a stream of tqdm bars (diffusers' "Writing model shards", a pipeline's step bar)
-says nothing to a reader of the docs; the lines of a stream that are bars are dropped, and a stream left
-empty is removed. Usage: python .ci/strip_progress_bars.py nbs/*.ipynb
+says nothing to a reader of the docs, nor does transformers' notice that torchvision is not installed;
+the lines of a stream that are either are dropped, and a stream left empty is removed. Usage: python .ci/strip_progress_bars.py nbs/*.ipynb
 """
 import json, re, sys
 
-BAR = re.compile(r"\d+%\|.*\|.*(it/s|s/it|\?it/s)|\d+/\d+ \[\d")   # tqdm's bar, or its counter [00:00<...]
+BAR = re.compile(r"\d+%\|.*\|.*(it/s|s/it|\?it/s)|\d+/\d+ \[\d|^\[transformers\] .* requires torchvision")   # tqdm's bar, its counter [00:00<...], or the notice
 
 def strip(path: str) -> int:
     nb = json.loads(open(path).read())
