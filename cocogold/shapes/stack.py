@@ -30,8 +30,8 @@ from .demo import make_shapes_data, pretrain_vae, shapes_pipeline
 # %% auto #0
 __all__ = ['STACK_RECIPE', 'STACK_RUNS', 'STACK_MODEL', 'STACK_LABELS', 'StackRecipe', 'stack_recipe', 'stack_finetune_configs',
            'stack_vae_pictures', 'train_stack_vae', 'stack_world', 'train_stack_prior', 'gate_verdict', 'prior_gate',
-           'gate_table', 'GateFailed', 'train_stack', 'export_stack', 'stack_vae', 'stack_judge', 'stack_prior',
-           'stack_curves', 'steps_to_reach', 'show_curves', 'compare_stack', 'stack_cli']
+           'gate_table', 'GateFailed', 'train_stack', 'export_stack', 'stack_vae', 'stack_judge', 'start_from_package',
+           'stack_prior', 'stack_curves', 'steps_to_reach', 'show_curves', 'compare_stack', 'stack_cli']
 
 # %% ../../nbs/16_shapes_stack.ipynb #c4e750a1
 STACK_RECIPE = files("cocogold") / "recipes" / "stack"
@@ -256,9 +256,11 @@ def train_stack(folder,                        # the stack's folder (resumable)
                 finetune:dict|None=None,       # TrainConfig keys to change in both stage-3 runs
                 progress:bool=True,            # progress bars
                 parallel:bool=False,           # stage 3's two runs side by side, each in a process of its own (two cores or two GPUs)
+                from_package:bool=False,       # begin at the prior: the package's VAE and judge (`start_from_package`) instead of training them
                ) -> dict[str, Path]:           # "prior" and "control" -> their stage-3 model folders
     "Train the VAE, the judge and the prior, check the gate, then stage 3 from the prior and the control from random weights; what is finished is kept."
     recipe, folder = recipe or stack_recipe(), Path(folder)
+    if from_package: start_from_package(folder)
     vae = train_stack_vae(folder, recipe, progress)
     if not (folder / "judge_run" / "judge" / "config.json").is_file():
         train_judge(folder / "judge_run", recipe.judge_pictures, recipe.judge_steps, seed=recipe.seed, vae=vae, progress=progress)
@@ -311,6 +313,18 @@ def stack_vae(dtype=torch.float32) -> AutoencoderKL:
 def stack_judge() -> Judge:
     "The stack's judge, shipped in the package."
     return Judge.from_pretrained(Path(str(STACK_MODEL)) / "judge")
+
+def start_from_package(folder, # a stack's folder
+                      ) -> list[str]: # the stages copied into it ("vae", "judge"); a stage already there is kept
+    "Put the package's VAE and judge in a stack's folder, so that `train_stack` trains neither and begins at the prior."
+    folder, copied = Path(folder), []
+    if not (folder / "vae" / "config.json").is_file():
+        with atomic_write(folder / "vae") as staged: stack_vae().save_pretrained(staged)
+        copied.append("vae")
+    if not (folder / "judge_run" / "judge" / "config.json").is_file():
+        with atomic_write(folder / "judge_run" / "judge") as staged: stack_judge().save_pretrained(staged)
+        copied.append("judge")
+    return copied
 
 def stack_prior(dtype=torch.float32):
     "The stack's text-to-image prior, shipped in the package when it passed its gate, as a diffusers `StableDiffusionPipeline` (weights in `dtype`)."
@@ -370,10 +384,11 @@ def stack_cli(folder:str="cocogold-stack",   # the stack's folder (resumable)
               n_heldout:int=100,              # held-out generator pictures of the comparison
               export:bool=False,              # copy the judge, the prior and the gate's figures into the installed package
               parallel:bool=False,            # stage 3's two runs side by side (two cores or two GPUs)
+              from_package:bool=False,        # begin at the prior, with the package's VAE and judge
              ):
     "Train the miniature stack (VAE, judge, prior and its gate, fine-tuning from the prior and from random weights) on a CPU or a GPU, then compare the two fine-tunings."
     from cocogold.shapes.demo import glance_table
-    try: train_stack(folder, parallel=parallel)
+    try: train_stack(folder, parallel=parallel, from_package=from_package)
     except GateFailed as e:
         print(gate_table(json.loads((Path(folder) / "gate.json").read_text())))
         raise SystemExit(f"cocogold-stack: {e}")
