@@ -320,6 +320,7 @@ def ablate(pipeline,       # a `CocoGoldPipeline` (unused for over="model")
            dataset,        # a `CocoGoldDataset`
            over:str,        # one of `ABLATABLE`
            values,          # the values to try; for "model" a dict {name: pipeline} (`pipeline` is then unused)
+           progress:bool=False, # a progress bar per value, labelled with it
            **kwargs,       # passed to `evaluate` (n, seed, num_inference_steps, ...)
           ) -> list[dict]:
     "Evaluate once per value of one setting; one summary row each, with seconds per sample."
@@ -329,7 +330,7 @@ def ablate(pipeline,       # a `CocoGoldPipeline` (unused for over="model")
     runs = values.items() if over == "model" else [(v, pipeline) for v in values]
     rows = []
     for value, p in runs:
-        r = evaluate(p, dataset, keep_masks=False, progress=False, **(kwargs | ({} if over == "model" else {over: value})))
+        r = evaluate(p, dataset, keep_masks=False, progress=progress, desc=f"{over}: {value}", **(kwargs | ({} if over == "model" else {over: value})))
         rows.append({over: value, **r.overall, "seconds_per_sample": r.settings["seconds_per_sample"]})
     return rows
 

@@ -235,7 +235,7 @@ class TrainingStopped(RuntimeError):
 FIT_RESUMABLE = ("steps", "checkpoint_every", "checkpoints_keep", "log_every", "progress", "desc")   # what a resumed `fit` may change
 _FIT_FILES = ("run_config.json", "checkpoints", "logs")   # what overwrite removes
 
-def _fit_setup(folder:Path, modules:dict, lr:float, weight_decay:float, warmup_steps:int, steps:int, lr_final_ratio:float, ema_decay, seed:int):
+def _fit_setup(modules:dict, lr:float, weight_decay:float, warmup_steps:int, steps:int, lr_final_ratio:float, ema_decay):
     "The accelerator, the prepared modules, AdamW over their trainable parameters, the schedule and the EMA (or None)."
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     names, params = list(modules), [p for m in modules.values() for p in m.parameters() if p.requires_grad]
@@ -285,8 +285,7 @@ def _fit(folder:Path, modules:dict, loss_fn, steps:int, run_config:dict, max_gra
          log_every:int, progress:bool, desc:str) -> dict:
     "`fit`'s loop, inside its folder's lock."
     c = run_config
-    accelerator, prepared, optimizer, schedule, ema = _fit_setup(folder, modules, c["lr"], c["weight_decay"], c["warmup_steps"], steps, c["lr_final_ratio"],
-                                                                 c["ema_decay"], c["seed"])
+    accelerator, prepared, optimizer, schedule, ema = _fit_setup(modules, c["lr"], c["weight_decay"], c["warmup_steps"], steps, c["lr_final_ratio"], c["ema_decay"])
     noise_rng, state = torch.Generator().manual_seed(c["seed"]), dict(step=0, epoch=0, batches_in_epoch=0)
     if checkpoints := list(reversed(checkpoint_folders(folder))):
         _, state = load_readable_checkpoint(accelerator, checkpoints, noise_rng)

@@ -21,7 +21,7 @@ from ..model import CocoGoldPipeline, MEMBER_FLIPS, decode_latents, encode_laten
 from ..testing import tiny_components
 from ..runs import atomic_write, checkpoint_step, fit, latest_checkpoint, read_metrics, validation_curve
 from ..train import TrainConfig, train
-from ..eval import evaluate, iou, referring_summary, show_examples, summarize
+from ..eval import ablate, evaluate, iou, referring_summary, show_examples, summarize
 from ..utils import CheckedConfig, machine, markdown_table
 from ..card import add_evaluation, model_card
 from .phrases import MISS_COLUMNS, class_name_variants, phrase_report, phrase_table, phrase_type
@@ -443,17 +443,6 @@ def _phrase_headline(phrases:dict[str, dict]) -> list[str]:
 
 DEMO_FILES = ("report.md", "results.json", "examples.png")   # what a demo run writes
 
-def _demo_phases(pipe, val, n:int, steps:tuple, n_steps:int, ensemble_size:int, kw:dict, progress:bool) -> tuple[list, list]:
-    "The full demo's comparisons on the demo's pictures: denoising steps (zoom off) and zoom off against the model's zoom."
-    zoom = pipe.call_defaults()["zoom"]
-    by_steps = [evaluate(pipe, val, n=min(n_steps, n), num_inference_steps=s, zoom=0, keep_masks=False, progress=progress,
-                         desc=f"comparing steps: {s}", **kw) for s in steps] if len(steps) > 1 else []
-    by_steps = [{"num_inference_steps": s, **r.overall, "seconds_per_sample": r.settings["seconds_per_sample"]} for s, r in zip(steps, by_steps)]
-    zoom_off = evaluate(pipe, val, n=n, num_inference_steps=steps[0], ensemble_size=ensemble_size, zoom=0, keep_masks=False, progress=progress,
-                        desc="comparing zoom: off", **kw) if zoom else None
-    by_zoom = [{"zoom": 0, **zoom_off.overall, "seconds_per_sample": zoom_off.settings["seconds_per_sample"]}] if zoom else []
-    return by_steps, by_zoom
-
 def run_demo(output_dir,                         # where report.md, results.json and examples.png go
              model:CocoGoldPipeline|None=None,   # None: the shipped shapes model
              n:int|None=None,                    # validation samples; None: 40, or 200 with `full`
@@ -479,8 +468,10 @@ def run_demo(output_dir,                         # where report.md, results.json
                           desc="segmenting fresh pictures", **kw)
         save_figure(show_examples(result, val), out / "examples.png", dpi=90)
         if full:
-            by_steps, by_zoom = _demo_phases(pipe, val, n, steps, n_steps, ensemble_size, kw, progress)
-            if by_zoom: by_zoom.append({"zoom": pipe.call_defaults()["zoom"], **result.overall, "seconds_per_sample": result.settings["seconds_per_sample"]})
+            by_steps = ablate(pipe, val, "num_inference_steps", list(steps), n=min(n_steps, n), zoom=0, progress=progress, **kw) if len(steps) > 1 else []
+            if zoom := pipe.call_defaults()["zoom"]:   # zoom off, beside the model's zoom (the demo's own figures)
+                by_zoom = ablate(pipe, val, "zoom", [0], n=n, num_inference_steps=steps[0], ensemble_size=ensemble_size, progress=progress, **kw)
+                by_zoom.append({"zoom": zoom, **result.overall, "seconds_per_sample": result.settings["seconds_per_sample"]})
             sets = phrase_datasets(tmp, n_heldout, n_phrases, seed)
             phrases = {name: phrase_report(evaluate(pipe, d, n=None, ensemble_size=ensemble_size, progress=progress, desc=f"phrases: {name}", **kw), d)
                        for name, d in sets.items()}

@@ -11,6 +11,7 @@ import numpy as np, torch
 import torch.nn.functional as F
 from torch import nn
 from huggingface_hub import PyTorchModelHubMixin
+from ..model import decode_latents, encode_latents
 from ..runs import fit
 from .captions import WORLD_COLOURS, world_scenes
 from .world import WORLD_CATEGORIES
@@ -66,11 +67,8 @@ def vae_round_trip(vae,                  # an `AutoencoderKL`
                    batch_size:int=250,
                   ) -> np.ndarray:       # uint8 [N,H,W,3]
     "`pictures` as `vae` gives them back: encoded (the posterior's mode) and decoded."
-    out = []
-    for i in range(0, len(pictures), batch_size):
-        x = pixels_of(pictures[i:i + batch_size]).to(vae.device, vae.dtype)
-        out.append(((vae.decode(vae.encode(x).latent_dist.mode()).sample.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy())
-    return np.concatenate(out)
+    as_uint8 = lambda x: ((x.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    return np.concatenate([as_uint8(decode_latents(vae, encode_latents(vae, pixels_of(pictures[i:i + batch_size])))) for i in range(0, len(pictures), batch_size)])
 
 def train_judge(folder,                 # checkpoints/, logs/, run_config.json and the trained judge/ go here (resumable)
                 pictures:int=40_000,    # training pictures (`judge_pictures`, seed `seed`)

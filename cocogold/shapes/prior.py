@@ -13,7 +13,7 @@ from diffusers import AutoencoderKL, DDPMScheduler, StableDiffusionPipeline, UNe
 from diffusers.training_utils import compute_snr
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 from transformers import CLIPTextConfig, CLIPTextModel, PreTrainedTokenizerFast
-from ..model import sd2_scheduler
+from ..model import encode_latents, sd2_scheduler
 from ..runs import atomic_write, fit
 from .captions import WORLD_COLOURS, world_vocabulary
 from .judge import Judge, pixels_of, read_pictures
@@ -71,8 +71,7 @@ def encode_world(vae:AutoencoderKL, # the frozen VAE
                  batch_size:int=256,
                 ) -> torch.Tensor:  # fp16 [N,4,H/f,W/f]
     "The VAE's scaled latents (the posterior's mean) of `pictures`."
-    return torch.cat([vae.encode(pixels_of(pictures[i:i + batch_size]).to(vae.device, vae.dtype)).latent_dist.mean.cpu() * vae.config.scaling_factor
-                      for i in range(0, len(pictures), batch_size)]).half()
+    return torch.cat([encode_latents(vae, pixels_of(pictures[i:i + batch_size])).cpu() for i in range(0, len(pictures), batch_size)]).half()
 
 def latent_cache(folder, vae:AutoencoderKL, pictures) -> torch.Tensor:
     "`encode_world` once: kept in folder/latents.pt and read back while it matches the pictures' count and size."
