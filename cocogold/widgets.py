@@ -7,12 +7,12 @@ Docs: https://cocogold.github.io/cocogold/widgets.html.md"""
 # %% ../nbs/04a_widgets.ipynb #60bd3cba
 from __future__ import annotations
 import functools, html, io, time
-import numpy as np
+import numpy as np, torch
 import ipywidgets as W
 from fastcore.basics import patch
 from PIL import Image
 from .inference import load_image, load_pipeline
-from .masks import to_numpy_image, to_numpy_mask
+from .masks import paint_mask, to_numpy_image, to_numpy_mask
 from .model import PUBLISHED_CHECKPOINT
 from .dataset import RefCocoDataset
 
@@ -36,11 +36,11 @@ def mask_overlay(picture:np.ndarray,       # uint8 [H,W,3]
                  masks:list[np.ndarray],   # bool [H,W] each
                  alpha:float=0.5,          # the colours' opacity
                 ) -> np.ndarray:           # uint8 [H,W,3]
-    "The picture with each mask tinted in its own colour of `MASK_COLOURS`."
-    out = picture.astype(np.float32)
+    "The picture with each mask tinted in its own colour of `MASK_COLOURS` (`paint_mask`'s blend)."
+    out = torch.as_tensor(picture).permute(2, 0, 1).float() / 127.5 - 1
     for k, m in enumerate(masks):
-        out[m] = (1 - alpha) * out[m] + alpha * np.array(MASK_COLOURS[k % len(MASK_COLOURS)], np.float32)
-    return out.round().astype(np.uint8)
+        out = paint_mask(out, torch.as_tensor(m), color=tuple(c / 255 for c in MASK_COLOURS[k % len(MASK_COLOURS)]), alpha=alpha)
+    return ((out + 1) * 127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
 
 # %% ../nbs/04a_widgets.ipynb #94a4e9ab
 SHAPES_MODEL_CHOICE = "the shapes model (in the package, offline)"   # the Model box's choice that loads `cocogold.shapes.demo.shapes_pipeline()`
